@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# The pipeline:  KDIR -> libbpf.a
+#                VMLINUX_BTF -> vmlinux.h -> progs/*.bpf.o -> *.skel.h
+#                prog_tests/*.c + harness/*.c + skeletons -> test_progs
+
+CACHE		?= $(HOME)/.cache/cpumask-selftests
+KDIR		?= $(CACHE)/linux
+VMLINUX_BTF	?= /sys/kernel/btf/vmlinux
+OUTPUT		?= $(CURDIR)/build
+CLANG		?= clang-16
+BPFTOOL		?= bpftool
+CC		?= gcc
+
+override OUTPUT := $(abspath $(OUTPUT))
+LIBBPF_SRC	:= $(KDIR)/tools/lib/bpf
+LIBBPF_A	:= $(OUTPUT)/libbpf/libbpf.a
+INCLUDE		:= $(OUTPUT)/usr/include
+UAPI		:= $(KDIR)/tools/include/uapi
+
+BPF_SRCS	:= $(wildcard progs/*.c)
+BPF_OBJS	:= $(patsubst progs/%.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS		:= $(patsubst progs/%.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+TEST_SRCS	:= $(wildcard prog_tests/*.c)
+HARNESS_SRCS	:= $(wildcard harness/*.c)
+USER_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TEST_SRCS) $(HARNESS_SRCS))
+
+BPF_CFLAGS	:= -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
+		   -I$(OUTPUT) -I$(INCLUDE) -Iharness -Wall -Werror \
+		   -Wno-compare-distinct-pointer-types
+CFLAGS		?= -g -O2
+USER_CFLAGS	:= $(CFLAGS) -Wall -Werror -MMD -MP -I$(OUTPUT) -I$(INCLUDE) -I$(UAPI) \
+		   -Iharness -Iprog_tests -D_GNU_SOURCE=
+LDLIBS		:= -lelf -lz -lpthread
+
+Q		:= $(if $(V),,@)
+
+.PHONY: all clean check-kdir
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+
+all: $(OUTPUT)/test_progs
+
+check-kdir:
+	@test -d $(LIBBPF_SRC) || { echo "KDIR=$(KDIR) has no tools/lib/bpf: run ./run.sh --setup" >&2; exit 1; }
+
+$(LIBBPF_A): | check-kdir
+	$(Q)echo "  LIBBPF   $@"
+	$(Q)mkdir -p $(OUTPUT)/libbpf
+	$(Q)$(MAKE) -s -C $(LIBBPF_SRC) OUTPUT=$(OUTPUT)/libbpf/ DESTDIR=$(OUTPUT)/usr \
+		prefix= BUILD_STATIC_ONLY=1 $(LIBBPF_A) install_headers >/dev/null
+
+$(OUTPUT)/vmlinux.h: $(VMLINUX_BTF)
+	$(Q)test -r $< || { echo "no kernel BTF at $<" >&2; exit 1; }
+	$(Q)echo "  GEN      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $< format c > $@
+
+$(VMLINUX_BTF):
+	@echo "no kernel BTF at $@: the kernel needs CONFIG_DEBUG_INFO_BTF=y, or pass VMLINUX_BTF=" >&2; exit 1
+
+$(OUTPUT)/%.bpf.o: progs/%.c $(wildcard progs/*.h) harness/bpf_misc.h $(OUTPUT)/vmlinux.h $(LIBBPF_A)
+	$(Q)echo "  CLANG-BPF $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(Q)echo "  GEN-SKEL $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+# Tests are found the way upstream finds them: by their entry points.
+$(OUTPUT)/tests.h: $(TEST_SRCS) | $(OUTPUT)
+	$(Q)sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\(void\).*/DEFINE_TEST(\2, \1)/p' \
+		$(TEST_SRCS) > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/obj/%.o: %.c $(OUTPUT)/tests.h | $(SKELS) $(LIBBPF_A)
+	$(Q)echo "  CC       $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)
+	$(Q)echo "  LINK     $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
+
+clean:
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(USER_OBJS:.o=.d)

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A small test_progs-compatible runner: same CLI subset, same output shape,
+ * same selection rules, so results compare 1:1 with upstream's test_progs.
+ */
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include "test_progs.h"
+
+struct test_def {
+	const char *name;
+	void (*run)(void);
+	bool serial;
+};
+
+#define DEFINE_TEST(name, serial) void serial##test_##name(void);
+#include "tests.h"
+#undef DEFINE_TEST
+#define DEFINE_TEST(name, serial) { #name, serial##test_##name, sizeof(#serial) > 1 },
+static const struct test_def tests[] = {
+#include "tests.h"
+};
+#undef DEFINE_TEST
+
+struct filter {
+	char *test;
+	char *subtest;	/* NULL: every subtest */
+};
+
+struct filter_set {
+	struct filter *f;
+	int cnt;
+};
+
+struct num_set {
+	bool *set;
+	int len;
+};
+
+struct test_env env;
+
+static struct filter_set allow, deny;
+static struct num_set test_nums, subtest_nums;
+static bool list_only;
+static const char *json_path;
+
+/* state of the test (and subtest) currently running */
+static struct {
+	const char *name;
+	int num;
+	int error_cnt, skip_cnt, sub_succ_cnt, subtest_num;
+	char *log;
+	size_t log_cnt;
+	FILE *log_f;
+	/* current subtest */
+	char *sub_name;
+	bool sub_skip;
+	int sub_errors_before;
+	char *sub_log;
+	size_t sub_log_cnt;
+	FILE *sub_log_f;
+} cur;
+
+static int succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt;
+
+/* failed entries for -J and the end-of-run log dump */
+struct failure {
+	char *name;
+	int num, subnum;	/* subnum 0: the test itself */
+	char *log;
+};
+static struct failure *failures;
+static int failure_cnt;
+
+static bool verbose(void)
+{
+	return env.verbosity > VERBOSE_NONE;
+}
+
+static void record_failure(const char *name, int num, int subnum, const char *log)
+{
+	struct failure *f;
+
+	f = realloc(failures, sizeof(*f) * (failure_cnt + 1));
+	if (!f)
+		return;
+	failures = f;
+	f = &failures[failure_cnt++];
+	f->name = strdup(name);
+	f->num = num;
+	f->subnum = subnum;
+	f->log = strdup(log ? log : "");
+}
+
+static void print_log(const char *log, size_t cnt)
+{
+	if (!cnt)
+		return;
+	fputs(log, env.stdout_saved);
+	if (log[cnt - 1] != '\n')
+		fputc('\n', env.stdout_saved);
+}
+
+static void redirect(FILE *f)
+{
+	fflush(stdout);
+	stdout = f;
+	stderr = f;
+}
+
+static int parse_filters(struct filter_set *set, const char *arg, bool glob)
+{
+	char *s = strdup(arg), *save = NULL, *tok;
+
+	if (!s)
+		return -ENOMEM;
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *slash = strchr(tok, '/');
+		struct filter *f;
+
+		f = realloc(set->f, sizeof(*f) * (set->cnt + 1));
+		if (!f)
+			return -ENOMEM;
+		set->f = f;
+		f = &set->f[set->cnt++];
+		if (slash)
+			*slash = '\0';
+		/* -t and -b match substrings, -a and -d match whole names */
+		if (glob) {
+			f->test = strdup(tok);
+			f->subtest = slash ? strdup(slash + 1) : NULL;
+		} else {
+			if (asprintf(&f->test, "*%s*", tok) < 0)
+				return -ENOMEM;
+			f->subtest = NULL;
+			if (slash && asprintf(&f->subtest, "*%s*", slash + 1) < 0)
+				return -ENOMEM;
+		}
+	}
+	free(s);
+	return 0;
+}
+
+static int parse_nums(const char *arg, struct num_set *tests, struct num_set *subs)
+{
+	char *s = strdup(arg), *save = NULL, *tok;
+
+	if (!s)
+		return -ENOMEM;
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct num_set *set = tests;
+		char *end, *slash = strchr(tok, '/');
+		long a, b;
+
+		if (slash) {
+			*slash = '\0';
+			/* "N/M": the subtest numbers apply within test N */
+			a = strtol(tok, &end, 10);
+			if (*end || a <= 0)
+				return -EINVAL;
+			if (parse_nums(tok, tests, NULL))
+				return -EINVAL;
+			tok = slash + 1;
+			set = subs;
+			if (!set)
+				return -EINVAL;
+		}
+		a = strtol(tok, &end, 10);
+		b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (*end || a <= 0 || b < a || b > 100000)
+			return -EINVAL;
+		if (b >= set->len) {
+			bool *n = realloc(set->set, b + 1);
+
+			if (!n)
+				return -ENOMEM;
+			memset(n + set->len, 0, b + 1 - set->len);
+			set->set = n;
+			set->len = b + 1;
+		}
+		for (; a <= b; a++)
+			set->set[a] = true;
+	}
+	free(s);
+	return 0;
+}
+
+static bool match(const char *pat, const char *name)
+{
+	return fnmatch(pat, name, 0) == 0;
+}
+
+static bool should_run(int num, const char *name)
+{
+	int i;
+
+	for (i = 0; i < deny.cnt; i++)
+		if (!deny.f[i].subtest && match(deny.f[i].test, name))
+			return false;
+	for (i = 0; i < allow.cnt; i++)
+		if (match(allow.f[i].test, name))
+			return true;
+	if (!allow.cnt && !test_nums.set)
+		return true;
+	return num < test_nums.len && test_nums.set[num];
+}
+
+static bool match_sub(struct filter_set *set, const char *test, const char *sub)
+{
+	int i;
+
+	for (i = 0; i < set->cnt; i++) {
+		if (!match(set->f[i].test, test))
+			continue;
+		if (!set->f[i].subtest || match(set->f[i].subtest, sub))
+			return true;
+	}
+	return false;
+}
+
+static bool should_run_subtest(int num, const char *sub)
+{
+	if (match_sub(&deny, cur.name, sub))
+		return false;
+	if (match_sub(&allow, cur.name, sub))
+		return true;
+	if (!allow.cnt && !subtest_nums.set)
+		return true;
+	return num < subtest_nums.len && subtest_nums.set[num];
+}
+
+void test__end_subtest(void)
+{
+	bool failed, verbose_log = verbose();
+	const char *res;
+	char num[32];
+
+	if (!cur.sub_name)
+		return;
+	failed = cur.error_cnt > cur.sub_errors_before;
+	redirect(cur.log_f);
+	fclose(cur.sub_log_f);
+	if (failed) {
+		res = "FAIL";
+		record_failure(cur.sub_name, cur.num, cur.subtest_num, cur.sub_log);
+	} else if (cur.sub_skip) {
+		res = "SKIP";
+		cur.skip_cnt++;
+	} else {
+		res = "OK";
+		cur.sub_succ_cnt++;
+	}
+	/* a skip says why: show its log like a failure's */
+	if (failed || cur.sub_skip || verbose_log)
+		print_log(cur.sub_log, cur.sub_log_cnt);
+	snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
+	fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
+	free(cur.sub_log);
+	free(cur.sub_name);
+	cur.sub_name = NULL;
+	cur.sub_log = NULL;
+}
+
+bool test__start_subtest(const char *name)
+{
+	char *full;
+
+	if (cur.sub_name)
+		test__end_subtest();
+	cur.subtest_num++;
+	if (!name || !name[0]) {
+		fprintf(env.stderr_saved, "test %s: subtest #%d has no name\n",
+			cur.name, cur.subtest_num);
+		return false;
+	}
+	if (!should_run_subtest(cur.subtest_num, name))
+		return false;
+	if (asprintf(&full, "%s/%s", cur.name, name) < 0)
+		return false;
+	cur.sub_name = full;
+	cur.sub_skip = false;
+	cur.sub_errors_before = cur.error_cnt;
+	cur.sub_log_f = open_memstream(&cur.sub_log, &cur.sub_log_cnt);
+	if (!cur.sub_log_f) {
+		free(full);
+		cur.sub_name = NULL;
+		return false;
+	}
+	redirect(cur.sub_log_f);
+	return true;
+}
+
+void test__skip(void)
+{
+	if (cur.sub_name)
+		cur.sub_skip = true;
+	else
+		cur.skip_cnt++;
+}
+
+void test__fail(void)
+{
+	cur.error_cnt++;
+}
+
+static void run_test(const struct test_def *t, int num)
+{
+	const char *res;
+	bool show;
+
+	memset(&cur, 0, sizeof(cur));
+	cur.name = t->name;
+	cur.num = num;
+	cur.log_f = open_memstream(&cur.log, &cur.log_cnt);
+	if (!cur.log_f) {
+		fprintf(env.stderr_saved, "open_memstream: %s\n", strerror(errno));
+		exit(1);
+	}
+	redirect(cur.log_f);
+	t->run();
+	test__end_subtest();
+	redirect(env.stdout_saved);
+	fclose(cur.log_f);
+	stderr = env.stderr_saved;
+
+	if (cur.error_cnt)
+		res = "FAIL";
+	else if (!cur.skip_cnt)
+		res = "OK";
+	else if (cur.skip_cnt == cur.subtest_num || !cur.subtest_num)
+		res = "SKIP";
+	else
+		res = NULL;
+	show = cur.error_cnt || (cur.skip_cnt && !cur.subtest_num) || verbose();
+	if (show)
+		print_log(cur.log, cur.log_cnt);
+	if (res)
+		printf("#%-7d %s:%s\n", num, t->name, res);
+	else
+		printf("#%-7d %s:OK (SKIP: %d/%d)\n", num, t->name,
+		       cur.skip_cnt, cur.subtest_num);
+	fflush(stdout);
+
+	if (cur.error_cnt) {
+		fail_cnt++;
+		record_failure(t->name, num, 0, cur.log);
+	} else {
+		succ_cnt++;
+	}
+	sub_succ_cnt += cur.sub_succ_cnt;
+	skip_cnt += cur.skip_cnt;
+	free(cur.log);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* upstream's -J shape: counts, then only the failed tests and subtests */
+static int write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int i, j;
+
+	if (!f) {
+		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "{\"success\":%d,\"success_subtest\":%d,\"skipped\":%d,\"failed\":%d,\"results\":[",
+		succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
+	for (i = 0; i < failure_cnt; i++) {
+		struct failure *t = &failures[i];
+
+		if (t->subnum)
+			continue;
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_str(f, t->name);
+		fprintf(f, ",\"number\":%d,\"message\":", t->num);
+		json_str(f, t->log);
+		fputs(",\"failed\":true,\"subtests\":[", f);
+		for (j = 0; j < failure_cnt; j++) {
+			struct failure *s = &failures[j];
+			bool first = true;
+			int k;
+
+			if (!s->subnum || s->num != t->num)
+				continue;
+			for (k = 0; k < j; k++)
+				if (failures[k].subnum && failures[k].num == t->num)
+					first = false;
+			fprintf(f, "%s{\"name\":", first ? "" : ",");
+			json_str(f, strchr(s->name, '/') + 1);
+			fprintf(f, ",\"number\":%d,\"message\":", s->subnum);
+			json_str(f, s->log);
+			fputs(",\"failed\":true}", f);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
+	return fclose(f);
+}
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (env.verbosity < VERBOSE_VERY && level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stdout, fmt, args);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: test_progs [OPTION...]\n"
+		"  -t, --name=NAMES        run tests whose name contains one of NAMES\n"
+		"                          (comma list; TEST/SUBTEST selects subtests)\n"
+		"  -b, --name-blacklist=NAMES  skip tests whose name contains NAMES\n"
+		"  -a, --allow=NAMES       run tests whose name matches NAMES exactly (globs)\n"
+		"  -d, --deny=NAMES        skip tests whose name matches NAMES exactly (globs)\n"
+		"  -n, --num=NUMS          run tests by number: 1,3-5,2/1\n"
+		"  -v, --verbose           show every test's log; -vv adds verifier logs\n"
+		"  -l, --list              list test names and exit\n"
+		"  -J, --json-summary=FILE write a JSON summary to FILE\n"
+		"  -h, --help              show this help\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 't' },
+		{ "name-blacklist", required_argument, NULL, 'b' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "deny", required_argument, NULL, 'd' },
+		{ "num", required_argument, NULL, 'n' },
+		{ "verbose", optional_argument, NULL, 'v' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "json-summary", required_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, i, err = 0, ran;
+
+	env.stdout_saved = stdout;
+	env.stderr_saved = stderr;
+	while ((c = getopt_long(argc, argv, "t:b:a:d:n:v::lJ:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			err = parse_filters(&allow, optarg, false);
+			break;
+		case 'b':
+			err = parse_filters(&deny, optarg, false);
+			break;
+		case 'a':
+			err = parse_filters(&allow, optarg, true);
+			break;
+		case 'd':
+			err = parse_filters(&deny, optarg, true);
+			break;
+		case 'n':
+			err = parse_nums(optarg, &test_nums, &subtest_nums);
+			if (err)
+				fprintf(stderr, "invalid test number list: %s\n", optarg);
+			break;
+		case 'v':
+			env.verbosity = VERBOSE_NORMAL;
+			if (optarg && strcmp(optarg, "v") == 0)
+				env.verbosity = VERBOSE_VERY;
+			else if (optarg && strcmp(optarg, "vv") == 0)
+				env.verbosity = VERBOSE_SUPER;
+			else if (optarg) {
+				fprintf(stderr, "unrecognized verbosity: -v%s\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'l':
+			list_only = true;
+			break;
+		case 'J':
+			json_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (err)
+			return 2;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	if (list_only) {
+		for (i = 0; i < (int)ARRAY_SIZE(tests); i++)
+			if (should_run(i + 1, tests[i].name))
+				printf("%s\n", tests[i].name);
+		return 0;
+	}
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr,
+			"test_progs: kernel BTF (/sys/kernel/btf/vmlinux) is missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y\n");
+		return 1;
+	}
+
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	libbpf_set_print(libbpf_print_fn);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	for (i = 0; i < (int)ARRAY_SIZE(tests); i++) {
+		if (!should_run(i + 1, tests[i].name))
+			continue;
+		run_test(&tests[i], i + 1);
+	}
+
+	if (!verbose() && fail_cnt) {
+		printf("\nAll error logs:\n");
+		for (i = 0; i < failure_cnt; i++)
+			printf("%s %s:FAIL\n%s", failures[i].subnum ? "  " : "",
+			       failures[i].name, failures[i].log);
+	}
+	if (json_path && write_json(json_path))
+		err = 1;
+	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED\n",
+	       succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
+
+	ran = succ_cnt + fail_cnt + skip_cnt;
+	if (!ran) {
+		fprintf(stderr, "test_progs: no test matched the selection\n");
+		return 2;
+	}
+	return (fail_cnt || err) ? 1 : 0;
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <sched.h>
+#include <sys/syscall.h>
+#include <test_progs.h>
+#include "cpumask_create_probe.h"
+#include "../progs/cpumask_create_common.h"
+#include "cpumask_create_runtime.skel.h"
+#include "cpumask_create_failure.skel.h"
+
+#define REUSE_ROUNDS	50
+#define REUSE_BATCH	64
+
+static void check_report(const struct report *r, int nr_cpus)
+{
+	ASSERT_EQ(r->runs, 1, "program ran once");
+	ASSERT_TRUE(r->created, "bpf_cpumask_create returned a mask");
+	ASSERT_EQ(r->err_line, 0, "first failed check (line in the BPF program)");
+	ASSERT_TRUE(r->empty, "new mask is empty");
+	ASSERT_EQ(r->weight, 0, "weight of a new mask");
+	ASSERT_EQ(r->first, nr_cpus, "first cpu of a new mask is nr_cpu_ids");
+	ASSERT_EQ(r->cpus_checked, nr_cpus, "cpus set, tested and cleared");
+}
+
+static struct cpumask_create_runtime *open_runtime(int nr_cpus)
+{
+	struct cpumask_create_runtime *skel;
+
+	skel = cpumask_create_runtime__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return NULL;
+	skel->rodata->nr_cpus = nr_cpus;
+	skel->rodata->trigger_syscall = SYS_getpgid;
+	return skel;
+}
+
+static void run_syscall(struct cpumask_create_runtime *skel, struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	ASSERT_OK(err, bpf_program__name(prog));
+	ASSERT_EQ(opts.retval, 0, "retval");
+}
+
+static void test_syscall(int nr_cpus)
+{
+	struct cpumask_create_runtime *skel = open_runtime(nr_cpus);
+
+	if (!skel)
+		return;
+	if (!ASSERT_OK(cpumask_create_runtime__load(skel), "load"))
+		goto out;
+	run_syscall(skel, skel->progs.create_in_syscall);
+	check_report(&skel->bss->syscall_report, nr_cpus);
+out:
+	cpumask_create_runtime__destroy(skel);
+}
+
+static void test_tp_btf(int nr_cpus)
+{
+	struct cpumask_create_runtime *skel = open_runtime(nr_cpus);
+	struct bpf_link *link;
+
+	if (!skel)
+		return;
+	if (!ASSERT_OK(cpumask_create_runtime__load(skel), "load"))
+		goto out;
+	skel->bss->target_pid = getpid();
+	link = bpf_program__attach(skel->progs.create_in_tp_btf_sys_enter);
+	if (!ASSERT_OK_PTR(link, "attach"))
+		goto out;
+	syscall(SYS_getpgid, 0);
+	bpf_link__destroy(link);
+	check_report(&skel->bss->tp_btf_report, nr_cpus);
+out:
+	cpumask_create_runtime__destroy(skel);
+}
+
+static bool pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return ASSERT_OK(sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity");
+}
+
+/*
+ * Dirty a batch of masks, free it, give the allocator time to recycle the
+ * memory (freed masks wait for an RCU grace period), then check that masks
+ * created from it are empty. Pinned to one CPU: the allocator caches per CPU.
+ */
+static void test_fresh_after_reuse(int nr_cpus)
+{
+	struct cpumask_create_runtime *skel = open_runtime(nr_cpus);
+	cpu_set_t old;
+	static __u64 seen[REUSE_ROUNDS * REUSE_BATCH];
+	int round, i, j, reused = 0, nseen = 0;
+
+	if (!skel)
+		return;
+	if (!ASSERT_OK(sched_getaffinity(0, sizeof(old), &old), "sched_getaffinity"))
+		goto out;
+	if (!ASSERT_OK(cpumask_create_runtime__load(skel), "load") || !pin_to_cpu(0))
+		goto restore;
+	for (round = 0; round < REUSE_ROUNDS; round++) {
+		run_syscall(skel, skel->progs.dirty_and_release_batch);
+		for (i = 0; i < REUSE_BATCH; i++)
+			seen[nseen++] = skel->bss->dirtied[i];
+		usleep(2000);
+		run_syscall(skel, skel->progs.create_batch_check_empty);
+		for (i = 0; i < REUSE_BATCH; i++)
+			for (j = 0; j < nseen; j++)
+				if (skel->bss->fresh[i] == seen[j]) {
+					reused++;
+					break;
+				}
+	}
+	ASSERT_EQ(skel->bss->dirty_runs, REUSE_ROUNDS, "dirtying runs");
+	ASSERT_EQ(skel->bss->fresh_runs, REUSE_ROUNDS, "checking runs");
+	ASSERT_EQ(skel->bss->fresh_created, REUSE_ROUNDS * REUSE_BATCH, "masks created");
+	ASSERT_EQ(skel->bss->fresh_not_empty, 0, "new masks that were not empty");
+	/* without reuse the check above would prove nothing */
+	ASSERT_GT(reused, 0, "new masks placed in dirtied memory");
+	printf("%d of %d new masks reused dirtied memory\n", reused,
+	       REUSE_ROUNDS * REUSE_BATCH);
+restore:
+	sched_setaffinity(0, sizeof(old), &old);
+out:
+	cpumask_create_runtime__destroy(skel);
+}
+
+void test_cpumask_create(void)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+
+	if (skip_because(cpumask_create_unsupported()))
+		return;
+	if (!ASSERT_GT(nr_cpus, 0, "libbpf_num_possible_cpus"))
+		return;
+	if (test__start_subtest("syscall"))
+		test_syscall(nr_cpus);
+	if (test__start_subtest("tp_btf"))
+		test_tp_btf(nr_cpus);
+	if (test__start_subtest("fresh_mask_after_reuse"))
+		test_fresh_after_reuse(nr_cpus);
+}
+
+void test_cpumask_create_failure(void)
+{
+	if (skip_because(cpumask_create_unsupported()))
+		return;
+	RUN_TESTS(cpumask_create_failure);
+}

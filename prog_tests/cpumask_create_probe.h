@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What this kernel lets the cpumask_create tests do, probed once per test
+ * file. Each call returns NULL when the feature is there, or the reason it
+ * is not, for the test to print before test__skip().
+ */
+#ifndef __CPUMASK_CREATE_PROBE_H
+#define __CPUMASK_CREATE_PROBE_H
+
+#include <bpf/btf.h>
+
+static inline const char *probe_btf_func(const char *name)
+{
+	static char reason[128];
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id;
+
+	if (!btf) {
+		snprintf(reason, sizeof(reason), "no kernel BTF: %s", strerror(errno));
+		return reason;
+	}
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id < 0) {
+		snprintf(reason, sizeof(reason), "%s not available", name);
+		return reason;
+	}
+	return NULL;
+}
+
+/* Everything here needs root and the kfunc itself (Linux 6.3+). */
+static inline const char *cpumask_create_unsupported(void)
+{
+	static const char *reason;
+	static bool probed;
+
+	if (!probed) {
+		probed = true;
+		if (geteuid() != 0)
+			reason = "not root: loading BPF programs needs root";
+		else
+			reason = probe_btf_func("bpf_cpumask_create");
+	}
+	return reason;
+}
+
+/*
+ * fentry, fexit, fmod_ret and LSM programs need BPF trampolines; some hosts
+ * refuse them (EPERM at load). Load and attach a do-nothing fentry program.
+ */
+static inline const char *trampoline_unsupported(void)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
+		{ .code = 0x95 },				/* exit */
+	};
+	static char reason[160];
+	static bool probed;
+	static const char *ret;
+	struct btf *btf;
+	int id, fd, link;
+
+	if (probed)
+		return ret;
+	probed = true;
+	ret = cpumask_create_unsupported();
+	if (ret)
+		return ret;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return ret = "no kernel BTF";
+	id = btf__find_by_name_kind(btf, "bpf_cpumask_create", BTF_KIND_FUNC);
+	btf__free(btf);
+	{
+		LIBBPF_OPTS(bpf_prog_load_opts, opts,
+			    .expected_attach_type = BPF_TRACE_FENTRY,
+			    .attach_btf_id = id);
+
+		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "fentry_probe", "GPL",
+				   insns, ARRAY_SIZE(insns), &opts);
+	}
+	if (fd < 0) {
+		snprintf(reason, sizeof(reason),
+			 "kernel refuses trampoline programs (fentry load: %s)", strerror(errno));
+		return ret = reason;
+	}
+	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (link < 0)
+		snprintf(reason, sizeof(reason),
+			 "kernel refuses trampoline programs (fentry attach: %s)", strerror(errno));
+	else
+		close(link);
+	close(fd);
+	return ret = link < 0 ? reason : NULL;
+}
+
+/* Skip the running test (or subtest) when @reason is set; say why. */
+static inline bool skip_because(const char *reason)
+{
+	if (!reason)
+		return false;
+	printf("SKIP: %s\n", reason);
+	test__skip();
+	return true;
+}
+
+#endif /* __CPUMASK_CREATE_PROBE_H */

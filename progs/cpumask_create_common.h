@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the cpumask_create_* BPF programs (the kfuncs they call) and
+ * their tests (what the programs report back).
+ */
+#ifndef __CPUMASK_CREATE_COMMON_H
+#define __CPUMASK_CREATE_COMMON_H
+
+/* What a program saw of one mask it created, for the test to assert. */
+struct report {
+	__u32 runs;		/* the program ran */
+	__u32 err_line;		/* first check that failed, 0: none */
+	bool created;		/* bpf_cpumask_create() returned a mask */
+	bool empty;		/* bpf_cpumask_empty() on the new mask */
+	__u32 weight;		/* bpf_cpumask_weight() on the new mask */
+	__u32 first;		/* bpf_cpumask_first() on the new mask */
+	__u32 cpus_checked;	/* CPUs that set/test/clear handled right */
+};
+
+#ifdef __bpf__
+
+/*
+ * Weak, so that an object still opens on a kernel without a kfunc; the user
+ * side checks the kernel's BTF and skips before loading such a program.
+ */
+struct bpf_cpumask *bpf_cpumask_create(void) __ksym __weak;
+void bpf_cpumask_release(struct bpf_cpumask *cpumask) __ksym __weak;
+struct bpf_cpumask *bpf_cpumask_acquire(struct bpf_cpumask *cpumask) __ksym __weak;
+u32 bpf_cpumask_first(const struct cpumask *cpumask) __ksym __weak;
+u32 bpf_cpumask_first_zero(const struct cpumask *cpumask) __ksym __weak;
+u32 bpf_cpumask_first_and(const struct cpumask *src1,
+			  const struct cpumask *src2) __ksym __weak;
+void bpf_cpumask_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_test_and_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_test_and_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_setall(struct bpf_cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_clear(struct bpf_cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_and(struct bpf_cpumask *dst, const struct cpumask *src1,
+		     const struct cpumask *src2) __ksym __weak;
+void bpf_cpumask_or(struct bpf_cpumask *dst, const struct cpumask *src1,
+		    const struct cpumask *src2) __ksym __weak;
+void bpf_cpumask_xor(struct bpf_cpumask *dst, const struct cpumask *src1,
+		     const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_equal(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_intersects(const struct cpumask *src1,
+			    const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
+bool bpf_cpumask_empty(const struct cpumask *cpumask) __ksym __weak;
+bool bpf_cpumask_full(const struct cpumask *cpumask) __ksym __weak;
+void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src) __ksym __weak;
+u32 bpf_cpumask_any_distribute(const struct cpumask *src) __ksym __weak;
+u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1,
+				   const struct cpumask *src2) __ksym __weak;
+u32 bpf_cpumask_weight(const struct cpumask *cpumask) __ksym __weak;
+/* Linux 6.15+ */
+int bpf_cpumask_populate(struct cpumask *cpumask, void *src, size_t src__sz) __ksym __weak;
+
+void bpf_rcu_read_lock(void) __ksym __weak;
+void bpf_rcu_read_unlock(void) __ksym __weak;
+
+/* A bpf_cpumask is a struct cpumask to every query kfunc. */
+static inline const struct cpumask *cast(struct bpf_cpumask *mask)
+{
+	return (const struct cpumask *)mask;
+}
+
+#define private(name) SEC(".bss." #name) __hidden __attribute__((aligned(8)))
+
+#endif /* __bpf__ */
+
+#endif /* __CPUMASK_CREATE_COMMON_H */

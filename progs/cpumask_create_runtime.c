@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_cpumask_create() at run time: a new mask is empty, every possible CPU
+ * can be set, tested and cleared in it, and it must be released.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "bpf_misc.h"
+#include "cpumask_create_common.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define REUSE_BATCH 64
+
+/* set by the test: nr_cpu_ids as user space sees it */
+const volatile u32 nr_cpus = 1;
+/* the tp_btf program reacts only to this syscall from this process */
+const volatile long trigger_syscall = -1;
+int target_pid;
+
+struct report syscall_report, tp_btf_report;
+
+#define CHECK_OR_FAIL(r, cond)				\
+	do {						\
+		if (!(cond) && !(r)->err_line)		\
+			(r)->err_line = __LINE__;	\
+	} while (0)
+
+static __always_inline void exercise_new_mask(struct report *r)
+{
+	struct bpf_cpumask *mask;
+	u32 cpu;
+
+	r->runs++;
+	mask = bpf_cpumask_create();
+	if (!mask)
+		return;
+	r->created = true;
+	r->empty = bpf_cpumask_empty(cast(mask));
+	r->weight = bpf_cpumask_weight(cast(mask));
+	r->first = bpf_cpumask_first(cast(mask));
+
+	bpf_for(cpu, 0, nr_cpus) {
+		bool ok = true;
+
+		bpf_cpumask_set_cpu(cpu, mask);
+		ok &= bpf_cpumask_test_cpu(cpu, cast(mask));
+		ok &= bpf_cpumask_weight(cast(mask)) == 1;
+		ok &= bpf_cpumask_first(cast(mask)) == cpu;
+		bpf_cpumask_clear_cpu(cpu, mask);
+		ok &= !bpf_cpumask_test_cpu(cpu, cast(mask));
+		ok &= bpf_cpumask_empty(cast(mask));
+		CHECK_OR_FAIL(r, ok);
+		if (ok)
+			r->cpus_checked++;
+	}
+	bpf_cpumask_release(mask);
+}
+
+SEC("syscall")
+int create_in_syscall(void *ctx)
+{
+	exercise_new_mask(&syscall_report);
+	return 0;
+}
+
+/* Fired by the test's own getpgid() call, nobody else's. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(create_in_tp_btf_sys_enter, struct pt_regs *regs, long id)
+{
+	if (id != trigger_syscall || (bpf_get_current_pid_tgid() >> 32) != target_pid)
+		return 0;
+	exercise_new_mask(&tp_btf_report);
+	return 0;
+}
+
+/*
+ * The allocator hands freed masks back out. Dirty a batch (every bit set),
+ * release it, and check that masks created later are empty all the same;
+ * record their addresses so the test can tell memory was really reused.
+ */
+u64 dirtied[REUSE_BATCH];
+u64 fresh[REUSE_BATCH];
+u32 dirty_runs, fresh_runs, fresh_created, fresh_not_empty;
+
+SEC("syscall")
+int dirty_and_release_batch(void *ctx)
+{
+	u32 i;
+
+	dirty_runs++;
+	bpf_for(i, 0, REUSE_BATCH) {
+		struct bpf_cpumask *mask = bpf_cpumask_create();
+
+		if (!mask)
+			continue;
+		bpf_cpumask_setall(mask);
+		dirtied[i] = (u64)mask;
+		bpf_cpumask_release(mask);
+	}
+	return 0;
+}
+
+SEC("syscall")
+int create_batch_check_empty(void *ctx)
+{
+	u32 i;
+
+	fresh_runs++;
+	bpf_for(i, 0, REUSE_BATCH) {
+		struct bpf_cpumask *mask = bpf_cpumask_create();
+
+		if (!mask)
+			continue;
+		fresh_created++;
+		fresh[i] = (u64)mask;
+		if (!bpf_cpumask_empty(cast(mask)) || bpf_cpumask_weight(cast(mask)) ||
+		    bpf_cpumask_first(cast(mask)) < nr_cpus)
+			fresh_not_empty++;
+		bpf_cpumask_release(mask);
+	}
+	return 0;
+}

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The one entry point of the bpf_cpumask_create() selftests.
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+export CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
+OUTPUT=${OUTPUT:-$PWD/build}
+
+usage() {
+	cat <<USAGE
+Usage: ./run.sh [TEST_PROGS_ARGS...]
+       ./run.sh MODE [MODE_ARGS...] [-- TEST_PROGS_ARGS...]
+
+Modes:
+  (none)              build, then run test_progs on the running kernel
+  --setup             install the toolchain (Debian packages) and unpack the kernel tree
+  --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: newest 6.1 and 6.12)
+  --in-tree [KDIR]    run our tests with upstream's test_progs, in a copy of a kernel tree
+  --patch [KDIR]      write the upstream patch series and checkpatch it
+  -h, --help          this help
+
+TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
+Environment: KDIR, VMLINUX_BTF, OUTPUT, CLANG, BPFTOOL, CACHE
+USAGE
+}
+
+need_toolchain() {
+	local tool
+	for tool in "${CLANG:-clang-16}" "${BPFTOOL:-bpftool}" make gcc; do
+		command -v "$tool" >/dev/null ||
+			{ echo "run.sh: $tool not found: run ./run.sh --setup first" >&2; exit 1; }
+	done
+}
+
+build() {
+	need_toolchain
+	make -s -j"$(nproc)" OUTPUT="$OUTPUT" >&2
+}
+
+mode=host
+case "${1:-}" in
+--setup)	exec scripts/setup.sh ;;
+--vm)		mode=vm; shift ;;
+--in-tree)	mode=in-tree; shift ;;
+--patch)	mode=patch; shift ;;
+-h|--help)	usage; exit 0 ;;
+--)		shift ;;
+esac
+
+# Mode arguments come before "--", test_progs arguments after it.
+margs=()
+while [ "$mode" != host ] && [ $# -gt 0 ] && [ "$1" != "--" ]; do
+	margs+=("$1"); shift
+done
+[ "${1:-}" = "--" ] && shift
+
+case $mode in
+host)
+	build
+	exec "$OUTPUT/test_progs" "$@"
+	;;
+vm)
+	build
+	exec scripts/vm.sh "${margs[@]}" -- "$@"
+	;;
+in-tree)
+	exec scripts/in-tree.sh "${margs[@]}" -- "$@"
+	;;
+patch)
+	exec scripts/patch.sh "${margs[@]}"
+	;;
+esac
