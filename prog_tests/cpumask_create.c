@@ -29,8 +29,8 @@ static struct cpumask_create_runtime *open_runtime(int nr_cpus)
 	skel = cpumask_create_runtime__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return NULL;
-	skel->rodata->nr_cpus = nr_cpus;
-	skel->rodata->trigger_syscall = SYS_getpgid;
+	skel->bss->nr_cpus = nr_cpus;
+	skel->data->trigger_syscall = SYS_getpgid;
 	return skel;
 }
 

@@ -23,42 +23,42 @@ struct report {
  * Weak, so that an object still opens on a kernel without a kfunc; the user
  * side checks the kernel's BTF and skips before loading such a program.
  */
-struct bpf_cpumask *bpf_cpumask_create(void) __ksym __weak;
-void bpf_cpumask_release(struct bpf_cpumask *cpumask) __ksym __weak;
-struct bpf_cpumask *bpf_cpumask_acquire(struct bpf_cpumask *cpumask) __ksym __weak;
-u32 bpf_cpumask_first(const struct cpumask *cpumask) __ksym __weak;
-u32 bpf_cpumask_first_zero(const struct cpumask *cpumask) __ksym __weak;
+struct bpf_cpumask *bpf_cpumask_create(void) __weak __ksym;
+void bpf_cpumask_release(struct bpf_cpumask *cpumask) __weak __ksym;
+struct bpf_cpumask *bpf_cpumask_acquire(struct bpf_cpumask *cpumask) __weak __ksym;
+u32 bpf_cpumask_first(const struct cpumask *cpumask) __weak __ksym;
+u32 bpf_cpumask_first_zero(const struct cpumask *cpumask) __weak __ksym;
 u32 bpf_cpumask_first_and(const struct cpumask *src1,
-			  const struct cpumask *src2) __ksym __weak;
-void bpf_cpumask_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
-void bpf_cpumask_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
-bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __ksym __weak;
-bool bpf_cpumask_test_and_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
-bool bpf_cpumask_test_and_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __ksym __weak;
-void bpf_cpumask_setall(struct bpf_cpumask *cpumask) __ksym __weak;
-void bpf_cpumask_clear(struct bpf_cpumask *cpumask) __ksym __weak;
+			  const struct cpumask *src2) __weak __ksym;
+void bpf_cpumask_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
+void bpf_cpumask_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
+bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __weak __ksym;
+bool bpf_cpumask_test_and_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
+bool bpf_cpumask_test_and_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
+void bpf_cpumask_setall(struct bpf_cpumask *cpumask) __weak __ksym;
+void bpf_cpumask_clear(struct bpf_cpumask *cpumask) __weak __ksym;
 bool bpf_cpumask_and(struct bpf_cpumask *dst, const struct cpumask *src1,
-		     const struct cpumask *src2) __ksym __weak;
+		     const struct cpumask *src2) __weak __ksym;
 void bpf_cpumask_or(struct bpf_cpumask *dst, const struct cpumask *src1,
-		    const struct cpumask *src2) __ksym __weak;
+		    const struct cpumask *src2) __weak __ksym;
 void bpf_cpumask_xor(struct bpf_cpumask *dst, const struct cpumask *src1,
-		     const struct cpumask *src2) __ksym __weak;
-bool bpf_cpumask_equal(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
+		     const struct cpumask *src2) __weak __ksym;
+bool bpf_cpumask_equal(const struct cpumask *src1, const struct cpumask *src2) __weak __ksym;
 bool bpf_cpumask_intersects(const struct cpumask *src1,
-			    const struct cpumask *src2) __ksym __weak;
-bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2) __ksym __weak;
-bool bpf_cpumask_empty(const struct cpumask *cpumask) __ksym __weak;
-bool bpf_cpumask_full(const struct cpumask *cpumask) __ksym __weak;
-void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src) __ksym __weak;
-u32 bpf_cpumask_any_distribute(const struct cpumask *src) __ksym __weak;
+			    const struct cpumask *src2) __weak __ksym;
+bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2) __weak __ksym;
+bool bpf_cpumask_empty(const struct cpumask *cpumask) __weak __ksym;
+bool bpf_cpumask_full(const struct cpumask *cpumask) __weak __ksym;
+void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src) __weak __ksym;
+u32 bpf_cpumask_any_distribute(const struct cpumask *src) __weak __ksym;
 u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1,
-				   const struct cpumask *src2) __ksym __weak;
-u32 bpf_cpumask_weight(const struct cpumask *cpumask) __ksym __weak;
+				   const struct cpumask *src2) __weak __ksym;
+u32 bpf_cpumask_weight(const struct cpumask *cpumask) __weak __ksym;
 /* Linux 6.15+ */
-int bpf_cpumask_populate(struct cpumask *cpumask, void *src, size_t src__sz) __ksym __weak;
+int bpf_cpumask_populate(struct cpumask *cpumask, void *src, size_t src__sz) __weak __ksym;
 
-void bpf_rcu_read_lock(void) __ksym __weak;
-void bpf_rcu_read_unlock(void) __ksym __weak;
+void bpf_rcu_read_lock(void) __weak __ksym;
+void bpf_rcu_read_unlock(void) __weak __ksym;
 
 /* A bpf_cpumask is a struct cpumask to every query kfunc. */
 static inline const struct cpumask *cast(struct bpf_cpumask *mask)
@@ -66,7 +66,12 @@ static inline const struct cpumask *cast(struct bpf_cpumask *mask)
 	return (const struct cpumask *)mask;
 }
 
-#define private(name) SEC(".bss." #name) __hidden __attribute__((aligned(8)))
+/*
+ * A global __kptr goes in a section of its own, with hidden linkage:
+ *	struct bpf_cpumask __kptr *mask SEC(".bss.masks") __hidden;
+ * libbpf cannot mmap a data section that holds a kptr, so keep such
+ * sections apart from the ones the test reads through the skeleton.
+ */
 
 #endif /* __bpf__ */
 

@@ -14,18 +14,18 @@ char _license[] SEC("license") = "GPL";
 #define REUSE_BATCH 64
 
 /* set by the test: nr_cpu_ids as user space sees it */
-const volatile u32 nr_cpus = 1;
+u32 nr_cpus;
 /* the tp_btf program reacts only to this syscall from this process */
-const volatile long trigger_syscall = -1;
+long trigger_syscall = -1;
 int target_pid;
 
 struct report syscall_report, tp_btf_report;
 
-#define CHECK_OR_FAIL(r, cond)				\
-	do {						\
-		if (!(cond) && !(r)->err_line)		\
-			(r)->err_line = __LINE__;	\
-	} while (0)
+static __always_inline void check(struct report *r, bool ok, u32 line)
+{
+	if (!ok && !r->err_line)
+		r->err_line = line;
+}
 
 static __always_inline void exercise_new_mask(struct report *r)
 {
@@ -51,7 +51,7 @@ static __always_inline void exercise_new_mask(struct report *r)
 		bpf_cpumask_clear_cpu(cpu, mask);
 		ok &= !bpf_cpumask_test_cpu(cpu, cast(mask));
 		ok &= bpf_cpumask_empty(cast(mask));
-		CHECK_OR_FAIL(r, ok);
+		check(r, ok, __LINE__);
 		if (ok)
 			r->cpus_checked++;
 	}
