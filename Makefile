@@ -68,8 +68,11 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 # Tests are found the way upstream finds them: by their entry points.
 $(OUTPUT)/tests.h: $(TEST_SRCS) | $(OUTPUT)
-	$(Q)sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\(void\).*/DEFINE_TEST(\2, \1)/p' \
-		$(TEST_SRCS) > $@.tmp
+	$(Q)sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\(void\).*/\1 \2/p' $(TEST_SRCS) | \
+		awk '{ if (NF == 1) { s = ""; n = $$1 } else { s = $$1; n = $$2 } \
+		       printf "void %stest_%s(void);\n", s, n; \
+		       list = list sprintf(" \\\n\tDEFINE_TEST(%s, %s)", n, s) } \
+		     END { printf "#define TEST_LIST%s\n", list }' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(OUTPUT):

@@ -247,6 +247,7 @@ static void run_subtest(struct test_loader *tester, const void *bytes, size_t sz
 
 	if (spec->execute && !spec->expect_failure) {
 		__u8 in[TEST_DATA_LEN] = {}, out[TEST_DATA_LEN * 4] = {};
+
 		LIBBPF_OPTS(bpf_test_run_opts, topts);
 
 		/* SYSCALL programs take no packet; the others get a zeroed one */

@@ -14,14 +14,13 @@ struct test_def {
 	bool serial;
 };
 
-#define DEFINE_TEST(name, serial) void serial##test_##name(void);
+/* tests.h: a prototype per test, then TEST_LIST of DEFINE_TEST(name, serial_ or nothing) */
 #include "tests.h"
-#undef DEFINE_TEST
+
 #define DEFINE_TEST(name, serial) { #name, serial##test_##name, sizeof(#serial) > 1 },
 static const struct test_def tests[] = {
-#include "tests.h"
+	TEST_LIST
 };
-#undef DEFINE_TEST
 
 struct filter {
 	char *test;
@@ -70,6 +69,7 @@ struct failure {
 	int num, subnum;	/* subnum 0: the test itself */
 	char *log;
 };
+
 static struct failure *failures;
 static int failure_cnt;
 
@@ -306,6 +306,24 @@ void test__fail(void)
 	cur.error_cnt++;
 }
 
+bool test__report(bool ok, const char *func, const char *tag, const char *fmt, ...)
+{
+	int saved_errno = errno;
+	va_list ap;
+
+	if (ok) {
+		printf("%s:PASS:%s 0 nsec\n", func, tag);
+	} else {
+		test__fail();
+		printf("%s:FAIL:%s unexpected %s: ", func, tag, tag);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	errno = saved_errno;
+	return ok;
+}
+
 static void run_test(const struct test_def *t, int num)
 {
 	const char *res;
@@ -385,8 +403,8 @@ static int write_json(const char *path)
 		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "{\"success\":%d,\"success_subtest\":%d,\"skipped\":%d,\"failed\":%d,\"results\":[",
-		succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
+	fprintf(f, "{\"success\":%d,\"success_subtest\":%d,", succ_cnt, sub_succ_cnt);
+	fprintf(f, "\"skipped\":%d,\"failed\":%d,\"results\":[", skip_cnt, fail_cnt);
 	for (i = 0; i < failure_cnt; i++) {
 		struct failure *t = &failures[i];
 
@@ -481,11 +499,11 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			env.verbosity = VERBOSE_NORMAL;
-			if (optarg && strcmp(optarg, "v") == 0)
+			if (optarg && strcmp(optarg, "v") == 0) {
 				env.verbosity = VERBOSE_VERY;
-			else if (optarg && strcmp(optarg, "vv") == 0)
+			} else if (optarg && strcmp(optarg, "vv") == 0) {
 				env.verbosity = VERBOSE_SUPER;
-			else if (optarg) {
+			} else if (optarg) {
 				fprintf(stderr, "unrecognized verbosity: -v%s\n", optarg);
 				usage(stderr);
 				return 2;
