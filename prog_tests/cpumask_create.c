@@ -132,6 +132,23 @@ out:
 	cpumask_create_runtime__destroy(skel);
 }
 
+/* the README quotes create_use_release() as the kfunc's example */
+static void test_example(int nr_cpus)
+{
+	struct cpumask_create_runtime *skel = open_runtime(nr_cpus);
+
+	if (!skel)
+		return;
+	if (!ASSERT_OK(cpumask_create_runtime__load(skel), "load"))
+		goto out;
+	run_syscall(skel, skel->progs.create_use_release);
+	ASSERT_EQ(skel->bss->example_runs, 1, "example ran");
+	ASSERT_TRUE(skel->bss->example_cpu0_set, "cpu 0 set");
+	ASSERT_EQ(skel->bss->example_weight, 1, "weight");
+out:
+	cpumask_create_runtime__destroy(skel);
+}
+
 void test_cpumask_create(void)
 {
 	int nr_cpus = libbpf_num_possible_cpus();
@@ -146,6 +163,8 @@ void test_cpumask_create(void)
 		test_tp_btf(nr_cpus);
 	if (test__start_subtest("fresh_mask_after_reuse"))
 		test_fresh_after_reuse(nr_cpus);
+	if (test__start_subtest("example"))
+		test_example(nr_cpus);
 }
 
 void test_cpumask_create_failure(void)

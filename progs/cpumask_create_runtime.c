@@ -122,3 +122,23 @@ int create_batch_check_empty(void *ctx)
 	}
 	return 0;
 }
+
+/* The README's example: create, check for NULL, use, release. */
+u32 example_runs, example_weight;
+bool example_cpu0_set;
+
+SEC("syscall")
+int create_use_release(void *ctx)
+{
+	struct bpf_cpumask *mask;
+
+	example_runs++;
+	mask = bpf_cpumask_create();
+	if (!mask)			/* out of memory; the verifier insists on the check */
+		return 1;
+	bpf_cpumask_set_cpu(0, mask);	/* new masks are empty */
+	example_cpu0_set = bpf_cpumask_test_cpu(0, (const struct cpumask *)mask);
+	example_weight = bpf_cpumask_weight((const struct cpumask *)mask);
+	bpf_cpumask_release(mask);	/* or bpf_kptr_xchg() it into a map */
+	return 0;
+}
