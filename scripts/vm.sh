@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run test_progs inside other kernels: one qemu (TCG) guest per kernel.
+#
+#   scripts/vm.sh [KERNEL...] [-- TEST_PROGS_ARGS...]
+#
+# KERNEL is a series (6.1, 6.12: Debian's newest cloud kernel, fetched and
+# cached by scripts/kernel.sh) or the path to a bzImage/vmlinuz with BTF.
+# Default: 6.1 6.12. The guest boots from a busybox initramfs that holds
+# test_progs and the libraries it links; test_progs' output and exit status
+# come back on a second serial port, the kernel's console on the first.
+#
+# Prints per kernel "=== RELEASE" and test_progs' output, then a table.
+# Exits non-zero if any guest failed: test_progs failed, or the guest hung,
+# oopsed, panicked or never reported an exit status.
+#
+# Environment: TEST_PROGS (default $OUTPUT/test_progs), OUTPUT, CACHE, KDIR,
+# QEMU, VM_TIMEOUT (seconds per guest, default 300), VM_MEM (default 2G).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+export CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
+export KDIR=${KDIR:-$CACHE/linux}
+OUTPUT=${OUTPUT:-$repo/build}
+TEST_PROGS=${TEST_PROGS:-$OUTPUT/test_progs}
+QEMU=${QEMU:-qemu-system-x86_64}
+VM_TIMEOUT=${VM_TIMEOUT:-300}
+VM_MEM=${VM_MEM:-2G}
+BUSYBOX=/bin/busybox
+# Lines that mean the guest kernel itself went wrong.
+KERNEL_ERRORS='Kernel panic|Oops|BUG:|general protection fault|WARNING: CPU'
+
+die() { echo "vm.sh: $*" >&2; exit 1; }
+
+kernels=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+	kernels+=("$1"); shift
+done
+[ "${1:-}" = "--" ] && shift
+[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
+
+command -v "$QEMU" >/dev/null || die "$QEMU not found: run ./run.sh --setup"
+for tool in cpio readelf strings timeout; do
+	command -v $tool >/dev/null || die "$tool not found: run ./run.sh --setup"
+done
+[ -x "$BUSYBOX" ] && ! readelf -l "$BUSYBOX" | grep -q 'program interpreter' ||
+	die "$BUSYBOX is not a static busybox: run ./run.sh --setup (busybox-static)"
+[ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make, or TEST_PROGS=)"
+TEST_PROGS=$(readlink -f "$TEST_PROGS")
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vm.XXXXXX")
+qpid=
+cleanup() {
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	[ -z "$qpid" ] || wait "$qpid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The initramfs, shared by every kernel: busybox, test_progs, its libraries
+# (at the paths the dynamic loader looks in), the arguments one per line.
+build_initramfs() {
+	local root=$tmp/root lib
+
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
+	cp "$BUSYBOX" "$root/bin/busybox"
+	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
+	for lib in $(ldd "$TEST_PROGS" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	[ $# -eq 0 ] || printf '%s\n' "$@" > "$root/args"
+	cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t tmpfs tmp /tmp
+mount -t bpf bpf /sys/fs/bpf
+for fs in securityfs:/sys/kernel/security debugfs:/sys/kernel/debug \
+	  tracefs:/sys/kernel/tracing cgroup2:/sys/fs/cgroup; do
+	mount -t "${fs%%:*}" "${fs%%:*}" "${fs#*:}" 2>/dev/null
+done
+ip link set lo up
+ulimit -l unlimited
+set --
+[ -f /args ] && while IFS= read -r arg; do set -- "$@" "$arg"; done < /args
+echo "vm.sh: lsm=$(cat /sys/kernel/security/lsm) running test_progs $*"
+stty -F /dev/ttyS1 raw -echo
+cd /opt/test_progs
+{ ./test_progs "$@"; echo "vm.sh: exit status $?"; } > /dev/ttyS1 2>&1
+poweroff -f
+INIT
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$tmp/initramfs.cpio"
+}
+
+# KERNEL -> release and image (what qemu boots), appended to the lists.
+add_kernel() {
+	local k=$1 dir vmlinux image release
+
+	if [[ $k =~ ^[0-9]+\.[0-9]+$ ]]; then
+		dir=$("$repo/scripts/kernel.sh" "$k") || exit 1
+		vmlinux=$dir/vmlinux image=$dir/vmlinux release=$(cat "$dir/release")
+	else
+		[ -f "$k" ] || die "$k: no such kernel image (want a series like 6.12 or a path)"
+		[ -x "$KDIR/scripts/extract-vmlinux" ] ||
+			die "$KDIR/scripts/extract-vmlinux missing: run ./run.sh --setup"
+		vmlinux=$tmp/vmlinux.${#images[@]}
+		"$KDIR/scripts/extract-vmlinux" "$k" > "$vmlinux" 2>/dev/null ||
+			die "$k: not a kernel image (extract-vmlinux found no vmlinux in it)"
+		release=$(strings "$vmlinux" | sed -n 's/^Linux version \([^ ]*\) .*/\1/p' | head -n1)
+		[ -n "$release" ] || die "$k: no 'Linux version' string in its vmlinux"
+		# Boot the vmlinux through its PVH entry if it has one: no decompressor.
+		image=$k
+		if readelf -n "$vmlinux" | grep -Eq 'Xen .*(0x00000012|PHYS32_ENTRY)'; then
+			image=$vmlinux
+		fi
+	fi
+	readelf -SW "$vmlinux" | grep -Eq ' \.BTF ' ||
+		die "$k ($release): kernel has no BTF (.BTF section); test_progs needs CONFIG_DEBUG_INFO_BTF=y"
+	releases+=("$release")
+	images+=("$image")
+}
+
+# Boot one guest; fills in the verdict for the table.
+run_guest() {
+	local release=$1 image=$2 console=$tmp/console result=$tmp/result
+	local start rc=0 status why=
+
+	rm -f "$console" "$result"
+	start=$EPOCHREALTIME
+	timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel tcg -cpu max -smp 2 -m "$VM_MEM" \
+		-nodefaults -display none -no-reboot \
+		-kernel "$image" -initrd "$tmp/initramfs.cpio" \
+		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf" \
+		-serial "file:$console" -serial "file:$result" </dev/null &
+	qpid=$!
+	wait "$qpid" || rc=$?
+	qpid=
+	wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+
+	echo "=== $release"
+	touch "$result"
+	grep -v '^vm.sh: exit status ' "$result" || true
+	status=$(sed -n 's/^vm.sh: exit status \([0-9]*\)$/\1/p' "$result" | tail -n1)
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why="guest timed out after ${VM_TIMEOUT}s"
+	elif [ "$rc" != 0 ]; then
+		why="qemu exited with $rc"
+	elif grep -Eq "$KERNEL_ERRORS" "$console" 2>/dev/null; then
+		why="guest kernel error"
+	elif [ -z "$status" ]; then
+		why="no exit status from the guest"
+	fi
+	if [ -n "$why" ]; then
+		echo "vm.sh: $release: FAILED: $why; console tail:"
+		tail -n 40 "$console" 2>/dev/null || true
+		status=${status:--}
+	fi
+	summary=$(sed -n 's/^Summary: \([0-9/]*\) PASSED, \([0-9]*\) SKIPPED, \([0-9]*\) FAILED$/\1 \2 \3/p' \
+		"$result" | tail -n1)
+	if [ -n "$why" ] || [ "$status" != 0 ]; then
+		failed=1
+	fi
+	table+=("$(printf '%-32s %9s %8s %7s %5s %7ss' "$release" ${summary:-- - -} "$status" "$wall")")
+}
+
+releases=() images=()
+for k in "${kernels[@]}"; do
+	add_kernel "$k"
+done
+build_initramfs "$@"
+
+failed=0
+table=()
+for i in "${!images[@]}"; do
+	run_guest "${releases[$i]}" "${images[$i]}"
+done
+
+echo
+printf '%-32s %9s %8s %7s %5s %8s\n' kernel passed skipped failed exit wall
+printf '%s\n' "${table[@]}"
+exit $failed
