@@ -2,6 +2,7 @@
 # The pipeline:  KDIR -> libbpf.a
 #                VMLINUX_BTF -> vmlinux.h -> progs/*.bpf.o -> *.skel.h
 #                prog_tests/*.c + harness/*.c + skeletons -> test_progs
+#                test_progs -> "make vm": run in Debian kernels under qemu
 
 CACHE		?= $(HOME)/.cache/cpumask-selftests
 KDIR		?= $(CACHE)/linux
@@ -34,7 +35,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all clean check-kdir
+.PHONY: all vm clean check-kdir
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -86,6 +87,10 @@ $(OUTPUT)/obj/%.o: %.c $(OUTPUT)/tests.h | $(SKELS) $(LIBBPF_A)
 $(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)
 	$(Q)echo "  LINK     $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
+
+# VM_KERNELS: series (6.1, 6.12) or image paths; empty: scripts/vm.sh's default.
+vm: $(OUTPUT)/test_progs
+	$(Q)CACHE=$(CACHE) KDIR=$(KDIR) OUTPUT=$(OUTPUT) scripts/vm.sh $(VM_KERNELS) -- $(TEST_ARGS)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)

@@ -23,8 +23,9 @@ pkg=$(apt-cache search --names-only "^linux-image-$esc\.[0-9].*-cloud-amd64-unsi
 	awk '{ print $1 }' | sort -V | tail -n1 || true)
 if [ -z "$pkg" ]; then
 	# Offline and no package lists: take the newest one already cached.
-	pkg=$(cd "$CACHE/kernels" 2>/dev/null && ls -d "linux-image-$series".*-cloud-amd64-unsigned |
-		sort -V | tail -n1 || true)
+	pkg=$(cd "$CACHE/kernels" 2>/dev/null &&
+		ls -d "linux-image-$series".*-cloud-amd64-unsigned 2>/dev/null | sort -V | tail -n1 ||
+		true)
 	[ -n "$pkg" ] || die "no Debian cloud kernel for $series in apt (run ./run.sh --setup)"
 fi
 

@@ -43,8 +43,9 @@ command -v "$QEMU" >/dev/null || die "$QEMU not found: run ./run.sh --setup"
 for tool in cpio readelf strings timeout; do
 	command -v $tool >/dev/null || die "$tool not found: run ./run.sh --setup"
 done
-[ -x "$BUSYBOX" ] && ! readelf -l "$BUSYBOX" | grep -q 'program interpreter' ||
+if [ ! -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" | grep 'program interpreter' >/dev/null; then
 	die "$BUSYBOX is not a static busybox: run ./run.sh --setup (busybox-static)"
+fi
 [ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make, or TEST_PROGS=)"
 TEST_PROGS=$(readlink -f "$TEST_PROGS")
 
@@ -61,12 +62,16 @@ trap 'exit 130' INT TERM
 # The initramfs, shared by every kernel: busybox, test_progs, its libraries
 # (at the paths the dynamic loader looks in), the arguments one per line.
 build_initramfs() {
-	local root=$tmp/root lib
+	local root=$tmp/root libs lib
 
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
-	for lib in $(ldd "$TEST_PROGS" | grep -o '/[^ ]*'); do
+	libs=$(ldd "$TEST_PROGS" 2>/dev/null || true)
+	if grep -q 'not found' <<< "$libs"; then
+		die "$TEST_PROGS: libraries not found:$(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ')"
+	fi
+	for lib in $(grep -o '/[^ ]*' <<< "$libs"); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
@@ -110,17 +115,19 @@ add_kernel() {
 		[ -x "$KDIR/scripts/extract-vmlinux" ] ||
 			die "$KDIR/scripts/extract-vmlinux missing: run ./run.sh --setup"
 		vmlinux=$tmp/vmlinux.${#images[@]}
-		"$KDIR/scripts/extract-vmlinux" "$k" > "$vmlinux" 2>/dev/null ||
+		"$KDIR/scripts/extract-vmlinux" "$k" > "$vmlinux" 2>/dev/null &&
+			readelf -h "$vmlinux" >/dev/null 2>&1 ||
 			die "$k: not a kernel image (extract-vmlinux found no vmlinux in it)"
-		release=$(strings "$vmlinux" | sed -n 's/^Linux version \([^ ]*\) .*/\1/p' | head -n1)
+		release=$(strings "$vmlinux" | sed -n 's/^Linux version \([^ ]*\) .*/\1/p')
+		release=${release%%$'\n'*}
 		[ -n "$release" ] || die "$k: no 'Linux version' string in its vmlinux"
 		# Boot the vmlinux through its PVH entry if it has one: no decompressor.
 		image=$k
-		if readelf -n "$vmlinux" | grep -Eq 'Xen .*(0x00000012|PHYS32_ENTRY)'; then
+		if readelf -n "$vmlinux" | grep -E 'Xen .*(0x00000012|PHYS32_ENTRY)' >/dev/null; then
 			image=$vmlinux
 		fi
 	fi
-	readelf -SW "$vmlinux" | grep -Eq ' \.BTF ' ||
+	readelf -SW "$vmlinux" | grep -E ' \.BTF ' >/dev/null ||
 		die "$k ($release): kernel has no BTF (.BTF section); test_progs needs CONFIG_DEBUG_INFO_BTF=y"
 	releases+=("$release")
 	images+=("$image")
@@ -129,7 +136,7 @@ add_kernel() {
 # Boot one guest; fills in the verdict for the table.
 run_guest() {
 	local release=$1 image=$2 console=$tmp/console result=$tmp/result
-	local start rc=0 status why=
+	local start wall rc=0 status why='' first passed skipped nfailed
 
 	rm -f "$console" "$result"
 	start=$EPOCHREALTIME
@@ -152,21 +159,30 @@ run_guest() {
 	elif [ "$rc" != 0 ]; then
 		why="qemu exited with $rc"
 	elif grep -Eq "$KERNEL_ERRORS" "$console" 2>/dev/null; then
-		why="guest kernel error"
+		why="guest kernel error: $(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//')"
 	elif [ -z "$status" ]; then
 		why="no exit status from the guest"
 	fi
 	if [ -n "$why" ]; then
-		echo "vm.sh: $release: FAILED: $why; console tail:"
-		tail -n 40 "$console" 2>/dev/null || true
+		# From just before the first error line, or the last lines.
+		first=$(grep -Enm1 "$KERNEL_ERRORS" "$console" | cut -d: -f1 || true)
+		echo "vm.sh: $release: FAILED: $why; console:"
+		if [ -n "$first" ]; then
+			first=$((first > 10 ? first - 10 : 1))
+			sed -n "$first,$((first + 150))p" "$console"
+		else
+			tail -n 40 "$console" 2>/dev/null || true
+		fi
 		status=${status:--}
+	elif [ "$status" != 0 ]; then
+		why="test_progs failed"
 	fi
-	summary=$(sed -n 's/^Summary: \([0-9/]*\) PASSED, \([0-9]*\) SKIPPED, \([0-9]*\) FAILED$/\1 \2 \3/p' \
-		"$result" | tail -n1)
-	if [ -n "$why" ] || [ "$status" != 0 ]; then
-		failed=1
-	fi
-	table+=("$(printf '%-32s %9s %8s %7s %5s %7ss' "$release" ${summary:-- - -} "$status" "$wall")")
+	read -r passed skipped nfailed < <(sed -n \
+		's/^Summary: \([0-9/]*\) PASSED, \([0-9]*\) SKIPPED, \([0-9]*\) FAILED$/\1 \2 \3/p' \
+		"$result" | tail -n1; echo - - -)
+	[ -z "$why" ] || failed=1
+	table+=("$(printf '%-32s %9s %8s %7s %5s %7ss  %s' "$release" "$passed" "$skipped" \
+		"$nfailed" "$status" "$wall" "${why:-ok}")")
 }
 
 releases=() images=()
@@ -182,6 +198,6 @@ for i in "${!images[@]}"; do
 done
 
 echo
-printf '%-32s %9s %8s %7s %5s %8s\n' kernel passed skipped failed exit wall
+printf '%-32s %9s %8s %7s %5s %8s  %s\n' kernel passed skipped failed exit wall result
 printf '%s\n' "${table[@]}"
 exit $failed
