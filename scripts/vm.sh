@@ -27,7 +27,10 @@ QEMU=${QEMU:-qemu-system-x86_64}
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-2G}
 BUSYBOX=/bin/busybox
-# Lines that mean the guest kernel itself went wrong.
+# A panic ends the guest at once (-no-reboot), and so does an oops; the bpf
+# LSM is active whatever the kernel's CONFIG_LSM says.
+CMDLINE="console=ttyS0 rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf"
+# Console lines that mean the guest kernel itself went wrong.
 KERNEL_ERRORS='Kernel panic|Oops|BUG:|general protection fault|WARNING: CPU'
 
 die() { echo "vm.sh: $*" >&2; exit 1; }
@@ -62,15 +65,14 @@ trap 'exit 130' INT TERM
 # The initramfs, shared by every kernel: busybox, test_progs, its libraries
 # (at the paths the dynamic loader looks in), the arguments one per line.
 build_initramfs() {
-	local root=$tmp/root libs lib
+	local root=$tmp/root libs lib missing
 
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
 	libs=$(ldd "$TEST_PROGS" 2>/dev/null || true)
-	if grep -q 'not found' <<< "$libs"; then
-		die "$TEST_PROGS: libraries not found:$(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ')"
-	fi
+	missing=$(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ' || true)
+	[ -z "$missing" ] || die "$TEST_PROGS: libraries not found:$missing"
 	for lib in $(grep -o '/[^ ]*' <<< "$libs"); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
@@ -105,7 +107,7 @@ INIT
 
 # KERNEL -> release and image (what qemu boots), appended to the lists.
 add_kernel() {
-	local k=$1 dir vmlinux image release
+	local k=$1 dir vmlinux image release pvh='Xen .*(\(0x00000012\)|PHYS32_ENTRY)'
 
 	if [[ $k =~ ^[0-9]+\.[0-9]+$ ]]; then
 		dir=$("$repo/scripts/kernel.sh" "$k") || exit 1
@@ -123,12 +125,12 @@ add_kernel() {
 		[ -n "$release" ] || die "$k: no 'Linux version' string in its vmlinux"
 		# Boot the vmlinux through its PVH entry if it has one: no decompressor.
 		image=$k
-		if readelf -n "$vmlinux" | grep -E 'Xen .*(0x00000012|PHYS32_ENTRY)' >/dev/null; then
+		if readelf -n "$vmlinux" | grep -E "$pvh" >/dev/null; then
 			image=$vmlinux
 		fi
 	fi
 	readelf -SW "$vmlinux" | grep -E ' \.BTF ' >/dev/null ||
-		die "$k ($release): kernel has no BTF (.BTF section); test_progs needs CONFIG_DEBUG_INFO_BTF=y"
+		die "$k ($release): kernel has no BTF (needs CONFIG_DEBUG_INFO_BTF=y)"
 	releases+=("$release")
 	images+=("$image")
 }
@@ -136,14 +138,14 @@ add_kernel() {
 # Boot one guest; fills in the verdict for the table.
 run_guest() {
 	local release=$1 image=$2 console=$tmp/console result=$tmp/result
-	local start wall rc=0 status why='' first passed skipped nfailed
+	local start wall rc=0 status why='' first sum passed skipped nfailed
 
 	rm -f "$console" "$result"
 	start=$EPOCHREALTIME
 	timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel tcg -cpu max -smp 2 -m "$VM_MEM" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$image" -initrd "$tmp/initramfs.cpio" \
-		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf" \
+		-append "$CMDLINE" \
 		-serial "file:$console" -serial "file:$result" </dev/null &
 	qpid=$!
 	wait "$qpid" || rc=$?
@@ -159,7 +161,8 @@ run_guest() {
 	elif [ "$rc" != 0 ]; then
 		why="qemu exited with $rc"
 	elif grep -Eq "$KERNEL_ERRORS" "$console" 2>/dev/null; then
-		why="guest kernel error: $(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//')"
+		why=$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//')
+		why="guest kernel error: $why"
 	elif [ -z "$status" ]; then
 		why="no exit status from the guest"
 	fi
@@ -177,9 +180,8 @@ run_guest() {
 	elif [ "$status" != 0 ]; then
 		why="test_progs failed"
 	fi
-	read -r passed skipped nfailed < <(sed -n \
-		's/^Summary: \([0-9/]*\) PASSED, \([0-9]*\) SKIPPED, \([0-9]*\) FAILED$/\1 \2 \3/p' \
-		"$result" | tail -n1; echo - - -)
+	sum='^Summary: ([0-9/]+) PASSED, ([0-9]+) SKIPPED, ([0-9]+) FAILED$'
+	read -r passed skipped nfailed < <(sed -En "s|$sum|\1 \2 \3|p" "$result"; echo - - -)
 	[ -z "$why" ] || failed=1
 	table+=("$(printf '%-32s %9s %8s %7s %5s %7ss  %s' "$release" "$passed" "$skipped" \
 		"$nfailed" "$status" "$wall" "${why:-ok}")")
