@@ -21,7 +21,7 @@ char _license[] SEC("license") = "GPL";
 #define LEAK_MSG "Unreleased reference id={{[0-9]+}} alloc_insn={{[0-9]+}}"
 
 struct mask_slot {
-	struct bpf_cpumask __kptr *mask;
+	struct bpf_cpumask __kptr * mask;
 };
 
 struct {

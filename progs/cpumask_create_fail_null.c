@@ -13,7 +13,7 @@
 char _license[] SEC("license") = "GPL";
 
 struct mask_slot {
-	struct bpf_cpumask __kptr *mask;
+	struct bpf_cpumask __kptr * mask;
 };
 
 struct {

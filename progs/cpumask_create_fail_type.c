@@ -15,10 +15,10 @@ char _license[] SEC("license") = "GPL";
 
 /* One map value with a field of each kind bpf_kptr_xchg() may be aimed at. */
 struct fields {
-	struct bpf_cpumask __kptr *mask;
+	struct bpf_cpumask __kptr * mask;
 	struct bpf_cpumask *plain;
-	struct bpf_cpumask __kptr_untrusted *untrusted;
-	struct task_struct __kptr *task;
+	struct bpf_cpumask __kptr_untrusted * untrusted;
+	struct task_struct __kptr * task;
 };
 
 struct {
@@ -34,7 +34,8 @@ struct {
  */
 SEC("syscall")
 __failure
-__msg("kernel function bpf_cpumask_copy args#0 expected pointer to STRUCT bpf_cpumask but R1 has a pointer to STRUCT cpumask")
+__msg("kernel function bpf_cpumask_copy args#0 expected pointer to STRUCT bpf_cpumask")
+__msg(" but R1 has a pointer to STRUCT cpumask")
 int copy_into_task_cpumask(void *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -71,7 +72,8 @@ int copy_from_task_cpumask(void *ctx)
  */
 SEC("syscall")
 __failure
-__msg("kernel function bpf_cpumask_set_cpu args#1 expected pointer to STRUCT bpf_cpumask but R2 has a pointer to STRUCT bpf_cpumask")
+__msg("kernel function bpf_cpumask_set_cpu args#1 expected pointer to STRUCT bpf_cpumask")
+__msg(" but R2 has a pointer to STRUCT bpf_cpumask")
 int mutate_offset_pointer(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();
@@ -269,12 +271,13 @@ __msg("call bpf_cpumask_weight#")
 __msg("R1 type=scalar expected=fp")
 int spilled_mask_read_after_release(void *ctx)
 {
-	struct bpf_cpumask *volatile spilled;
-	struct bpf_cpumask *mask = bpf_cpumask_create();
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *spilled;
 
 	if (!mask)
 		return 1;
 	spilled = mask;
+	/* keep the copy in its stack slot: reload it from there below */
+	asm volatile("" : : "r"(&spilled) : "memory");
 	bpf_cpumask_release(mask);
 	return bpf_cpumask_weight(cast(spilled));
 }
@@ -283,13 +286,13 @@ SEC("syscall")
 __success __retval(0)
 int spilled_mask_read_before_release(void *ctx)
 {
-	struct bpf_cpumask *volatile spilled;
-	struct bpf_cpumask *mask = bpf_cpumask_create();
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *spilled;
 	u32 weight;
 
 	if (!mask)
 		return 1;
 	spilled = mask;
+	asm volatile("" : : "r"(&spilled) : "memory");
 	weight = bpf_cpumask_weight(cast(spilled));
 	bpf_cpumask_release(mask);
 	return weight;
