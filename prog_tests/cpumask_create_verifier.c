@@ -127,6 +127,7 @@ static void test_prog_type(int i, int kver, char *log, size_t log_sz)
 	if (allowed) {
 		if (!ASSERT_OK(err, "load"))
 			printf("VERIFIER LOG:\n=============\n%s=============\n", log);
+		ASSERT_OK_FD(bpf_program__fd(prog), name);
 	} else {
 		/* the verifier's EACCES, not a refusal before it ran */
 		ASSERT_EQ(err, -EACCES, "load error");
