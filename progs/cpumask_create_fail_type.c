@@ -30,7 +30,8 @@ struct {
 
 /*
  * Mutators want a struct bpf_cpumask, which only bpf_cpumask_create() makes;
- * a plain struct cpumask, like a task's, can only be read.
+ * a plain struct cpumask, like a task's, can only be read. (One line of the
+ * log, pinned in two consecutive parts to keep the source lines short.)
  */
 SEC("syscall")
 __failure
