@@ -4,6 +4,7 @@
  * the outcome against the bpf_misc.h annotations, which the BPF object carries
  * as BTF decl tags on the program's function ("comment:test_...").
  */
+#include <regex.h>
 #include <bpf/btf.h>
 #include "test_progs.h"
 
@@ -14,6 +15,8 @@
 struct expect_msg {
 	int order;
 	const char *text;
+	bool is_regex;
+	regex_t regex;
 };
 
 struct spec {
@@ -85,6 +88,7 @@ static int parse_tag(struct spec *spec, const char *tag)
 			return -ENOMEM;
 		spec->msgs = m;
 		m = &m[spec->msg_cnt++];
+		m->is_regex = false;
 		/* "<__COUNTER__>=<text>" keeps source order, BTF does not */
 		m->order = strtol(v, &end, 10);
 		if (end == v || *end != '=')
@@ -121,10 +125,48 @@ static int parse_tag(struct spec *spec, const char *tag)
 	return 0;
 }
 
+/*
+ * As upstream: text inside "{{" "}}" is a POSIX extended regular expression,
+ * the rest of the pattern is matched literally.
+ */
+static int compile_msg(struct expect_msg *m)
+{
+	static const char special[] = ".[]\\()*+?{}|^$";
+	const char *p = m->text;
+	bool in_regex = false;
+	char *buf, *out;
+	int err;
+
+	if (!strstr(p, "{{"))
+		return 0;
+	buf = malloc(2 * strlen(p) + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (out = buf; *p; ) {
+		if (!strncmp(p, in_regex ? "}}" : "{{", 2)) {
+			in_regex = !in_regex;
+			p += 2;
+			continue;
+		}
+		if (!in_regex && strchr(special, *p))
+			*out++ = '\\';
+		*out++ = *p++;
+	}
+	*out = '\0';
+	err = in_regex ? REG_EBRACE : regcomp(&m->regex, buf, REG_EXTENDED | REG_NEWLINE);
+	free(buf);
+	if (err) {
+		PRINT_FAIL("bad regex in expected message '%s'\n", m->text);
+		return -EINVAL;
+	}
+	m->is_regex = true;
+	return 0;
+}
+
 static int parse_spec(struct bpf_object *obj, struct bpf_program *prog, struct spec *spec)
 {
 	struct btf *btf = bpf_object__btf(obj);
-	int func_id, id, n, err;
+	int func_id, id, n, i, err;
 
 	memset(spec, 0, sizeof(*spec));
 	spec->prog_name = bpf_program__name(prog);
@@ -150,6 +192,11 @@ static int parse_spec(struct bpf_object *obj, struct bpf_program *prog, struct s
 		}
 	}
 	qsort(spec->msgs, spec->msg_cnt, sizeof(*spec->msgs), cmp_msg);
+	for (i = 0; i < spec->msg_cnt; i++) {
+		err = compile_msg(&spec->msgs[i]);
+		if (err)
+			return err;
+	}
 	spec->valid = true;
 	return 0;
 }
@@ -158,17 +205,27 @@ static int parse_spec(struct bpf_object *obj, struct bpf_program *prog, struct s
 static void validate_msgs(const char *log, const struct spec *spec)
 {
 	const char *pos = log, *hit;
+	regmatch_t match;
 	int i;
 
 	for (i = 0; i < spec->msg_cnt; i++) {
-		hit = strstr(pos, spec->msgs[i].text);
+		const struct expect_msg *m = &spec->msgs[i];
+
+		if (m->is_regex) {
+			hit = regexec(&m->regex, pos, 1, &match, 0) ? NULL : pos + match.rm_so;
+			if (hit)
+				pos += match.rm_eo;
+		} else {
+			hit = strstr(pos, m->text);
+			if (hit)
+				pos = hit + strlen(m->text);
+		}
 		if (!hit) {
 			PRINT_FAIL("expect_msg\n");
-			printf("EXPECTED MSG: '%s'\n", spec->msgs[i].text);
+			printf("EXPECTED %s: '%s'\n", m->is_regex ? "REGEX" : "MSG", m->text);
 			printf("VERIFIER LOG:\n=============\n%s=============\n", log);
 			return;
 		}
-		pos = hit + strlen(spec->msgs[i].text);
 	}
 }
 
@@ -279,7 +336,7 @@ void test_loader__run_subtests(struct test_loader *tester, const char *skel_name
 	struct bpf_object *obj;
 	const void *bytes;
 	size_t sz;
-	int n = 0, i;
+	int n = 0, i, j;
 
 	bytes = elf_bytes_factory(&sz);
 	if (!tester->log_buf) {
@@ -304,8 +361,12 @@ void test_loader__run_subtests(struct test_loader *tester, const char *skel_name
 		if (specs[i].valid && !specs[i].auxiliary)
 			run_subtest(tester, bytes, sz, skel_name, specs, &specs[i]);
 out:
-	for (i = 0; specs && i < n; i++)
+	for (i = 0; specs && i < n; i++) {
+		for (j = 0; j < specs[i].msg_cnt; j++)
+			if (specs[i].msgs[j].is_regex)
+				regfree(&specs[i].msgs[j].regex);
 		free(specs[i].msgs);
+	}
 	free(specs);
 	bpf_object__close(obj);
 }

@@ -90,6 +90,13 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		     "actual '%s' != expected '%s'\n", ___act, ___exp);	\
 })
 
+#define ASSERT_HAS_SUBSTR(str, substr, name) ({				\
+	const char *___str = (str);					\
+	const char *___substr = (substr);				\
+	test__report(!!strstr(___str, ___substr), __func__, name,	\
+		     "'%s' is not a substring of '%s'\n", ___substr, ___str); \
+})
+
 #define ASSERT_OK(res, name) ({						\
 	long long ___res = (res);					\
 	test__report(___res == 0, __func__, name,			\

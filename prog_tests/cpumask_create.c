@@ -6,7 +6,6 @@
 #include "cpumask_create_probe.h"
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_runtime.skel.h"
-#include "cpumask_create_failure.skel.h"
 
 #define REUSE_ROUNDS	50
 #define REUSE_BATCH	64
@@ -165,11 +164,4 @@ void test_cpumask_create(void)
 		test_fresh_after_reuse(nr_cpus);
 	if (test__start_subtest("example"))
 		test_example(nr_cpus);
-}
-
-void test_cpumask_create_failure(void)
-{
-	if (skip_because(cpumask_create_unsupported()))
-		return;
-	RUN_TESTS(cpumask_create_failure);
 }

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_cpumask_create() may return NULL (no memory): every consumer of the
+ * result needs it checked first. Each rejected program sits next to a twin
+ * that differs only in the check and loads.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "bpf_misc.h"
+#include "cpumask_create_common.h"
+
+char _license[] SEC("license") = "GPL";
+
+struct mask_slot {
+	struct bpf_cpumask __kptr * mask;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, u32);
+	__type(value, struct mask_slot);
+	__uint(max_entries, 1);
+} slots SEC(".maps");
+
+/* A mutator (KF_RCU arg, never NULL). */
+SEC("syscall")
+__failure
+__msg("call bpf_cpumask_set_cpu#")
+__msg("Possibly NULL pointer passed to trusted arg1")
+int mutate_unchecked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+
+	bpf_cpumask_set_cpu(0, mask);
+	if (mask)
+		bpf_cpumask_release(mask);
+	return 0;
+}
+
+SEC("syscall")
+__success __retval(0)
+int mutate_checked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+
+	if (mask)
+		bpf_cpumask_set_cpu(0, mask);
+	if (mask)
+		bpf_cpumask_release(mask);
+	return 0;
+}
+
+/* A query. */
+SEC("syscall")
+__failure
+__msg("call bpf_cpumask_weight#")
+__msg("Possibly NULL pointer passed to trusted arg0")
+int query_unchecked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+	u32 weight;
+
+	weight = bpf_cpumask_weight(cast(mask));
+	if (mask)
+		bpf_cpumask_release(mask);
+	return weight;
+}
+
+SEC("syscall")
+__success __retval(0)
+int query_checked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+	u32 weight = 1;
+
+	if (mask)
+		weight = bpf_cpumask_weight(cast(mask));
+	if (mask)
+		bpf_cpumask_release(mask);
+	return weight;
+}
+
+/* Release. */
+SEC("syscall")
+__failure
+__msg("call bpf_cpumask_release#")
+__msg("Possibly NULL pointer passed to trusted arg0")
+int release_unchecked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+
+	bpf_cpumask_release(mask);
+	return 0;
+}
+
+SEC("syscall")
+__success __retval(0)
+int release_checked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+
+	if (mask)
+		bpf_cpumask_release(mask);
+	return 0;
+}
+
+/* Acquire. */
+SEC("syscall")
+__failure
+__msg("call bpf_cpumask_acquire#")
+__msg("Possibly NULL pointer passed to trusted arg0")
+int acquire_unchecked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *ref;
+
+	ref = bpf_cpumask_acquire(mask);
+	bpf_cpumask_release(ref);
+	if (mask)
+		bpf_cpumask_release(mask);
+	return 0;
+}
+
+SEC("syscall")
+__success __retval(0)
+int acquire_checked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *ref;
+
+	if (!mask)
+		return 1;
+	ref = bpf_cpumask_acquire(mask);
+	bpf_cpumask_release(ref);
+	bpf_cpumask_release(mask);
+	return 0;
+}
+
+/* bpf_kptr_xchg(), whose second argument may be NULL, but not maybe-NULL. */
+SEC("syscall")
+__failure
+__msg("call bpf_kptr_xchg#")
+__msg("Possibly NULL pointer passed to helper arg2")
+int kptr_xchg_unchecked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *old;
+	struct mask_slot *slot;
+	u32 key = 0;
+
+	slot = bpf_map_lookup_elem(&slots, &key);
+	if (!slot) {
+		if (mask)
+			bpf_cpumask_release(mask);
+		return 1;
+	}
+	old = bpf_kptr_xchg(&slot->mask, mask);
+	if (old)
+		bpf_cpumask_release(old);
+	return 0;
+}
+
+SEC("syscall")
+__success __retval(0)
+int kptr_xchg_checked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *old;
+	struct mask_slot *slot;
+	u32 key = 0;
+
+	if (!mask)
+		return 1;
+	slot = bpf_map_lookup_elem(&slots, &key);
+	if (!slot) {
+		bpf_cpumask_release(mask);
+		return 1;
+	}
+	old = bpf_kptr_xchg(&slot->mask, mask);
+	if (old)
+		bpf_cpumask_release(old);
+	return 0;
+}
+
+/* A plain load through it. */
+SEC("syscall")
+__failure
+__msg("R0 invalid mem access 'ptr_or_null_'")
+int read_unchecked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+	unsigned long bits;
+
+	bits = mask->cpumask.bits[0];
+	if (mask)
+		bpf_cpumask_release(mask);
+	return bits;
+}
+
+SEC("syscall")
+__success __retval(0)
+int read_checked_mask(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+	unsigned long bits;
+
+	if (!mask)
+		return 1;
+	bits = mask->cpumask.bits[0];
+	bpf_cpumask_release(mask);
+	return bits;
+}
