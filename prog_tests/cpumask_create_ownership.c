@@ -78,6 +78,24 @@ static struct cpumask_create_kptr *kptr_load(void)
 	return skel;
 }
 
+/*
+ * Subtests that do not free the object share one, loaded at the first:
+ * each load costs ~0.1 s in a TCG guest, where libbpf parses the kernel's
+ * BTF again. Each subtest leaves its slots empty and starts with zeroed
+ * reports.
+ */
+static struct cpumask_create_kptr *shared_skel;
+
+static struct cpumask_create_kptr *kptr_get(void)
+{
+	if (!shared_skel)
+		return shared_skel = kptr_load();
+	memset(shared_skel->bss, 0, sizeof(*shared_skel->bss));
+	shared_skel->bss->nr_cpus = nr_cpus;
+	shared_skel->bss->pattern = test_pattern();
+	return shared_skel;
+}
+
 static bool run(struct bpf_program *prog)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
@@ -106,47 +124,46 @@ static void check_view(const struct kptr_view *v, __u64 mask, int refs, const ch
 /* store, read under RCU, take out and release; then the slot reads empty */
 static void test_storage(const char *how)
 {
-	struct cpumask_create_kptr *skel = kptr_load();
+	struct cpumask_create_kptr *skel;
 	struct bpf_program *store, *read, *take;
 	struct cpumask_create_kptr__bss *bss;
-	char name[64];
+	char names[3][64];
 	__u64 mask;
 
+	skel = kptr_get();
 	if (!skel)
 		return;
-	snprintf(name, sizeof(name), "store_in_%s", how);
-	store = bpf_object__find_program_by_name(skel->obj, name);
-	snprintf(name, sizeof(name), "read_%s_under_rcu", how);
-	read = bpf_object__find_program_by_name(skel->obj, name);
-	snprintf(name, sizeof(name), "take_from_%s", how);
-	take = bpf_object__find_program_by_name(skel->obj, name);
+	snprintf(names[0], sizeof(names[0]), "store_in_%s", how);
+	snprintf(names[1], sizeof(names[1]), "read_%s_under_rcu", how);
+	snprintf(names[2], sizeof(names[2]), "take_from_%s", how);
+	store = bpf_object__find_program_by_name(skel->obj, names[0]);
+	read = bpf_object__find_program_by_name(skel->obj, names[1]);
+	take = bpf_object__find_program_by_name(skel->obj, names[2]);
 	if (!ASSERT_OK_PTR(store, "store program") || !ASSERT_OK_PTR(read, "read program") ||
 	    !ASSERT_OK_PTR(take, "take program"))
-		goto out;
+		return;
 	bss = skel->bss;
 	bss->key = 1;
 	if (!run(store))
-		goto out;
+		return;
 	ASSERT_EQ(bss->stored.runs, 1, "store ran");
 	check_view(&bss->stored, 0, 1, "stored");
 	mask = bss->stored.mask;
 
 	if (!run(read))
-		goto out;
+		return;
 	ASSERT_EQ(bss->seen.runs, 1, "read ran");
 	check_view(&bss->seen, mask, 1, "read under RCU");
 
 	if (!run(take))
-		goto out;
+		return;
 	ASSERT_EQ(bss->taken.runs, 1, "take ran");
 	check_view(&bss->taken, mask, 1, "taken out");
 
 	if (!run(read))
-		goto out;
+		return;
 	ASSERT_EQ(bss->seen.runs, 2, "read ran again");
 	ASSERT_EQ(bss->seen.found, 0, "slot empty after take");
-out:
-	cpumask_create_kptr__destroy(skel);
 }
 
 /*
@@ -155,7 +172,7 @@ out:
  */
 static void test_update_from_user_space(void)
 {
-	struct cpumask_create_kptr *skel = kptr_load();
+	struct cpumask_create_kptr *skel = kptr_get();
 	__u64 value = 0xdeadbeef, mask;
 	__u32 key = 1;
 
@@ -163,27 +180,25 @@ static void test_update_from_user_space(void)
 		return;
 	skel->bss->key = key;
 	if (!run(skel->progs.store_in_array_map))
-		goto out;
+		return;
 	mask = skel->bss->stored.mask;
 	if (!ASSERT_OK(bpf_map__lookup_elem(skel->maps.array_masks, &key, sizeof(key),
 					    &value, sizeof(value), 0), "lookup"))
-		goto out;
+		return;
 	ASSERT_EQ(value, 0, "user space reads the kptr as 0");
 
 	value = 0xdeadbeef;
 	if (!ASSERT_OK(bpf_map__update_elem(skel->maps.array_masks, &key, sizeof(key),
 					    &value, sizeof(value), BPF_ANY), "update"))
-		goto out;
+		return;
 	if (!run(skel->progs.read_array_map_under_rcu))
-		goto out;
+		return;
 	if (update_frees_kptr()) {
 		ASSERT_EQ(skel->bss->seen.found, 0, "update freed the kptr");
 	} else {
 		check_view(&skel->bss->seen, mask, 1, "update kept the kptr");
 		run(skel->progs.take_from_array_map);
 	}
-out:
-	cpumask_create_kptr__destroy(skel);
 }
 
 /*
@@ -194,7 +209,7 @@ out:
  */
 static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 {
-	struct cpumask_create_kptr *skel = kptr_load();
+	struct cpumask_create_kptr *skel = kptr_get();
 	struct cpumask_create_kptr__bss *bss;
 	struct mask_calls calls = {};
 	int k, i;
@@ -205,19 +220,19 @@ static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 	bss = skel->bss;
 	k = bpf_map__max_entries(skel->maps.refs_holders);
 	if (!run(skel->progs.create_refcounted_mask))
-		goto out;
+		return;
 	check_view(&bss->stored, 0, 1, "created");
 	mask = bss->stored.mask;
 	if (dtor && !ASSERT_OK(bpf_map__update_elem(dtor->maps.watched, &mask, sizeof(mask),
 						    &calls, sizeof(calls), BPF_NOEXIST),
 			       "watch"))
-		goto out;
+		return;
 
 	for (i = 0; i < k; i++) {
 		bss->key = i;
 		if (!run(skel->progs.acquire_into_holder) ||
 		    !run(skel->progs.read_home_under_rcu))
-			goto out;
+			return;
 		check_view(&bss->acquired, mask, i + 2, "acquired");
 		check_view(&bss->seen, mask, i + 2, "read after acquire");
 	}
@@ -227,53 +242,51 @@ static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 			bss->key = i;
 			if (!run(skel->progs.release_holder) ||
 			    !run(skel->progs.read_home_under_rcu))
-				goto out;
+				return;
 			check_view(&bss->taken, mask, k + 1 - i, "holder before release");
 			check_view(&bss->seen, mask, k - i, "creator's after release");
 		}
 		if (!run(skel->progs.release_home))
-			goto out;
+			return;
 		check_view(&bss->taken, mask, 1, "creator's before release");
 	} else {
 		if (!run(skel->progs.release_home))
-			goto out;
+			return;
 		check_view(&bss->taken, mask, k + 1, "creator's before release");
 		for (i = 0; i < k; i++) {
 			bss->key = i;
 			if (!run(skel->progs.release_holder))
-				goto out;
+				return;
 			check_view(&bss->taken, mask, k - i, "holder before release");
 			if (i == k - 1)
 				break;
 			bss->key = k - 1;
 			if (!run(skel->progs.read_holder_under_rcu))
-				goto out;
+				return;
 			check_view(&bss->seen, mask, k - 1 - i, "last holder's after release");
 		}
 	}
 	if (!ASSERT_EQ(bss->taken.runs, k + 1, "releases"))
-		goto out;
+		return;
 
 	if (!run(skel->progs.read_home_under_rcu))
-		goto out;
+		return;
 	ASSERT_EQ(bss->seen.found, 0, "creator's slot empty");
 	for (i = 0; i < k; i++) {
 		bss->key = i;
 		if (!run(skel->progs.read_holder_under_rcu))
-			goto out;
+			return;
 		ASSERT_EQ(bss->seen.found, 0, "holder's slot empty");
 	}
 
 	if (dtor) {
 		if (!ASSERT_OK(bpf_map__lookup_elem(dtor->maps.watched, &mask, sizeof(mask),
 						    &calls, sizeof(calls), 0), "watched"))
-			goto out;
+			return;
 		ASSERT_EQ(calls.releases, k + 1, "bpf_cpumask_release() calls");
 		ASSERT_EQ(calls.last_releases, 1, "calls that dropped the last reference");
 		ASSERT_EQ(calls.dtor_calls, 0, "destructor calls");
 	}
-out:
-	cpumask_create_kptr__destroy(skel);
 }
 
 /* sched_setaffinity() to @cpu; a caller restores what it saved */
@@ -304,11 +317,11 @@ static void test_cross_cpu(int from, int to)
 
 	if (skip_because(two_cpus_missing()))
 		return;
-	skel = kptr_load();
+	skel = kptr_get();
 	if (!skel)
 		return;
 	if (!ASSERT_OK(sched_getaffinity(0, sizeof(saved), &saved), "sched_getaffinity"))
-		goto out;
+		return;
 	if (!pin_to(from) || !run(skel->progs.create_on_this_cpu))
 		goto restore;
 	ASSERT_EQ(skel->bss->stored.cpu, from, "created on");
@@ -329,8 +342,6 @@ static void test_cross_cpu(int from, int to)
 	ASSERT_EQ(skel->bss->taken.found, 0, "slot empty");
 restore:
 	sched_setaffinity(0, sizeof(saved), &saved);
-out:
-	cpumask_create_kptr__destroy(skel);
 }
 
 struct replace_thread {
@@ -379,7 +390,7 @@ static void test_replace_under_readers(void)
 
 	if (skip_because(two_cpus_missing()))
 		return;
-	skel = kptr_load();
+	skel = kptr_get();
 	if (!skel)
 		return;
 	bss = skel->bss;
@@ -393,11 +404,11 @@ static void test_replace_under_readers(void)
 					  now_ms() + REPLACE_MS };
 	reader = (struct replace_thread){ skel->progs.read_swapped_mask_under_rcu, 1, &stop };
 	if (!ASSERT_OK(pthread_create(&wt, NULL, replace_loop, &writer), "writer"))
-		goto out;
+		return;
 	if (!ASSERT_OK(pthread_create(&rt, NULL, replace_loop, &reader), "reader")) {
 		atomic_store(&stop, true);
 		pthread_join(wt, NULL);
-		goto out;
+		return;
 	}
 	pthread_join(wt, NULL);
 	pthread_join(rt, NULL);
@@ -420,8 +431,6 @@ static void test_replace_under_readers(void)
 		printf("last bad read: bits %#llx\n", (unsigned long long)bss->bad_bits);
 	/* the slot changed under the reader; not all three: timing */
 	ASSERT_GE(__builtin_popcount(bss->patterns_seen), 2, "patterns the reader saw");
-out:
-	cpumask_create_kptr__destroy(skel);
 }
 
 /* Destructor observations need fentry, and the destructor under its name. */
@@ -445,6 +454,31 @@ static struct cpumask_create_dtor *dtor_attach(void)
 		return NULL;
 	}
 	return skel;
+}
+
+/*
+ * One set of fentry programs serves every destructor subtest, attached at
+ * the first one: attaching and detaching trampolines takes ~0.2 s in a TCG
+ * guest. Each subtest starts with nothing watched.
+ */
+static struct cpumask_create_dtor *dtor_skel;
+
+static struct cpumask_create_dtor *dtor_get(void)
+{
+	__u64 key;
+
+	if (skip_because(dtor_unsupported()))
+		return NULL;
+	if (!dtor_skel) {
+		dtor_skel = dtor_attach();
+		return dtor_skel;
+	}
+	while (!bpf_map__get_next_key(dtor_skel->maps.watched, NULL, &key, sizeof(key)))
+		if (!ASSERT_OK(bpf_map__delete_elem(dtor_skel->maps.watched, &key,
+						    sizeof(key), 0), "unwatch"))
+			return NULL;
+	dtor_skel->bss->dtor_calls_all = 0;
+	return dtor_skel;
 }
 
 static bool watch(struct cpumask_create_dtor *dtor, __u64 mask)
@@ -502,35 +536,33 @@ static __u64 store_watched(struct cpumask_create_kptr *skel, struct bpf_program 
 /* Deleting an element holding a mask runs the destructor on the mask, once. */
 static void test_dtor_on_delete(void)
 {
-	struct cpumask_create_kptr *skel = NULL;
+	struct cpumask_create_kptr *skel;
 	struct cpumask_create_dtor *dtor;
 	struct mask_calls calls;
 	__u64 hash_mask, lru_mask, taken_mask;
 	__u32 key = 1;
 
-	if (skip_because(dtor_unsupported()))
-		return;
-	dtor = dtor_attach();
+	dtor = dtor_get();
 	if (!dtor)
 		return;
-	skel = kptr_load();
+	skel = kptr_get();
 	if (!skel)
-		goto out;
+		return;
 	skel->bss->key = key;
 	hash_mask = store_watched(skel, skel->progs.store_in_hash_map, dtor);
 	lru_mask = store_watched(skel, skel->progs.store_in_lru_hash_map, dtor);
 	if (!hash_mask || !lru_mask)
-		goto out;
+		return;
 
 	if (!ASSERT_OK(bpf_map__delete_elem(skel->maps.hash_masks, &key, sizeof(key), 0),
 		       "delete hash"))
-		goto out;
+		return;
 	ASSERT_EQ(wait_for_dtor_calls(dtor, &hash_mask, 1, 1), 1, "hash: destructor calls");
 	ASSERT_EQ(calls_on(dtor, hash_mask).dtor_last_ref, 1, "hash: it held the last ref");
 
 	if (!ASSERT_OK(bpf_map__delete_elem(skel->maps.lru_hash_masks, &key, sizeof(key), 0),
 		       "delete LRU hash"))
-		goto out;
+		return;
 	ASSERT_EQ(wait_for_dtor_calls(dtor, &lru_mask, 1, 1), 1, "LRU hash: destructor calls");
 
 	/* the twin: a mask the program took out is released, not destroyed */
@@ -539,49 +571,42 @@ static void test_dtor_on_delete(void)
 	taken_mask = store_watched(skel, skel->progs.store_in_hash_map, dtor);
 	if (!taken_mask || !run(skel->progs.take_from_hash_map) ||
 	    !ASSERT_EQ(skel->bss->taken.mask, taken_mask, "taken out"))
-		goto out;
+		return;
 	if (!ASSERT_OK(bpf_map__delete_elem(skel->maps.hash_masks, &key, sizeof(key), 0),
 		       "delete emptied element"))
-		goto out;
+		return;
 	calls = calls_on(dtor, taken_mask);
 	ASSERT_EQ(calls.dtor_calls, 0, "taken out: destructor calls");
 	ASSERT_EQ(calls.last_releases, 1, "taken out: freed by its release");
-out:
-	cpumask_create_kptr__destroy(skel);
-	cpumask_create_dtor__destroy(dtor);
 }
 
 /* An update from user space over an array element holding a mask. */
 static void test_dtor_on_update(void)
 {
-	struct cpumask_create_kptr *skel = NULL;
+	struct cpumask_create_kptr *skel;
 	struct cpumask_create_dtor *dtor;
 	__u64 mask, value = 0;
 	__u32 key = 1;
 	bool frees = update_frees_kptr();
 
-	if (skip_because(dtor_unsupported()))
-		return;
-	dtor = dtor_attach();
+	dtor = dtor_get();
 	if (!dtor)
 		return;
-	skel = kptr_load();
+	skel = kptr_get();
 	if (!skel)
-		goto out;
+		return;
 	skel->bss->key = key;
 	mask = store_watched(skel, skel->progs.store_in_array_map, dtor);
 	if (!mask)
-		goto out;
+		return;
 	if (!ASSERT_OK(bpf_map__update_elem(skel->maps.array_masks, &key, sizeof(key),
 					    &value, sizeof(value), BPF_ANY), "update"))
-		goto out;
+		return;
 	ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, frees), frees, "destructor calls");
+	ASSERT_EQ(calls_on(dtor, mask).dtor_last_ref, frees, "it held the last ref");
 	if (!run(skel->progs.take_from_array_map))
-		goto out;
+		return;
 	ASSERT_EQ(skel->bss->taken.found, !frees, "mask still in the slot");
-out:
-	cpumask_create_kptr__destroy(skel);
-	cpumask_create_dtor__destroy(dtor);
 }
 
 /* Freeing maps with masks in every slot runs the destructor once per mask. */
@@ -592,9 +617,7 @@ static void test_dtor_on_map_free(void)
 	__u64 masks[8];
 	int n = 0, i, slots;
 
-	if (skip_because(dtor_unsupported()))
-		return;
-	dtor = dtor_attach();
+	dtor = dtor_get();
 	if (!dtor)
 		return;
 	skel = kptr_load();
@@ -620,7 +643,6 @@ static void test_dtor_on_map_free(void)
 		ASSERT_EQ(calls_on(dtor, masks[i]).dtor_calls, 1, "calls on each mask");
 out:
 	cpumask_create_kptr__destroy(skel);
-	cpumask_create_dtor__destroy(dtor);
 }
 
 /* A global kptr left set is destroyed with the object. */
@@ -630,9 +652,7 @@ static void test_dtor_on_global(void)
 	struct cpumask_create_dtor *dtor;
 	__u64 mask;
 
-	if (skip_because(dtor_unsupported()))
-		return;
-	dtor = dtor_attach();
+	dtor = dtor_get();
 	if (!dtor)
 		return;
 	skel = kptr_load();
@@ -647,21 +667,17 @@ static void test_dtor_on_global(void)
 	ASSERT_EQ(calls_on(dtor, mask).dtor_last_ref, 1, "it held the last ref");
 out:
 	cpumask_create_kptr__destroy(skel);
-	cpumask_create_dtor__destroy(dtor);
 }
 
 static void test_last_release_frees(void)
 {
 	struct cpumask_create_dtor *dtor;
 
-	if (skip_because(dtor_unsupported()))
-		return;
-	dtor = dtor_attach();
+	dtor = dtor_get();
 	if (!dtor)
 		return;
 	test_refcount(true, dtor);
 	test_refcount(false, dtor);
-	cpumask_create_dtor__destroy(dtor);
 }
 
 void test_cpumask_create_ownership(void)
@@ -706,4 +722,8 @@ void test_cpumask_create_ownership(void)
 		test_dtor_on_global();
 	if (test__start_subtest("last_release_frees"))
 		test_last_release_frees();
+	cpumask_create_dtor__destroy(dtor_skel);
+	dtor_skel = NULL;
+	cpumask_create_kptr__destroy(shared_skel);
+	shared_skel = NULL;
 }
