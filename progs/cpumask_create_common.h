@@ -17,6 +17,30 @@ struct report {
 	__u32 cpus_checked;	/* CPUs that set/test/clear handled right */
 };
 
+/*
+ * Ownership tests (cpumask_create_kptr.c, cpumask_create_dtor.c): what a
+ * program saw of the mask in one slot.
+ */
+struct kptr_view {
+	__u32 runs;		/* the program ran */
+	__u32 cpu;		/* bpf_get_smp_processor_id() where it last ran */
+	__u32 found;		/* the slot held a mask */
+	__u32 errors;		/* a slot held a mask it should not have */
+	__u64 mask;		/* the mask's address: tells masks apart */
+	__u64 bits;		/* the first word of its CPU bits */
+	__s32 refs;		/* its reference count */
+	__u32 weight;		/* bpf_cpumask_weight() */
+};
+
+/* What the fentry programs saw happen to one watched mask. */
+struct mask_calls {
+	__u32 dtor_calls;	/* the kernel's kptr destructor ran on it */
+	__u32 dtor_last_ref;	/* ... while it held the last reference */
+	__u32 releases;		/* bpf_cpumask_release() ran on it */
+	__u32 last_releases;	/* ... and dropped the last reference */
+	__u32 last_release_cpu;	/* where the last reference was dropped */
+};
+
 #ifdef __bpf__
 
 /*
