@@ -7,7 +7,7 @@
 #include "cpumask_create_fail_lifetime.skel.h"
 #include "cpumask_create_fail_type.skel.h"
 #include "cpumask_create_fail_context.skel.h"
-#include "cpumask_create_prog_types.skel.h"
+#include "cpumask_create_allowed_types.skel.h"
 
 void test_cpumask_create_fail_leak(void)
 {
@@ -98,7 +98,7 @@ static int running_kernel(void)
 
 static void test_prog_type(int i, int kver, char *log, size_t log_sz)
 {
-	struct cpumask_create_prog_types *skel;
+	struct cpumask_create_allowed_types *skel;
 	bool allowed = prog_types[i].since != NEVER && kver >= prog_types[i].since;
 	bool struct_ops = !strcmp(prog_types[i].type, "struct_ops");
 	struct bpf_program *prog;
@@ -107,7 +107,7 @@ static void test_prog_type(int i, int kver, char *log, size_t log_sz)
 
 	if (prog_types[i].trampoline && skip_because(trampoline_unsupported()))
 		return;
-	skel = cpumask_create_prog_types__open();
+	skel = cpumask_create_allowed_types__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return;
 	snprintf(name, sizeof(name), "create_in_%s", prog_types[i].type);
@@ -121,7 +121,7 @@ static void test_prog_type(int i, int kver, char *log, size_t log_sz)
 	bpf_program__set_log_buf(prog, log, log_sz);
 	log[0] = '\0';
 
-	err = cpumask_create_prog_types__load(skel);
+	err = cpumask_create_allowed_types__load(skel);
 	printf("%s: %s on %d.%d (%s)\n", prog_types[i].type,
 	       allowed ? "allowed" : "not allowed", kver >> 8, kver & 0xff, prog_types[i].why);
 	if (allowed) {
@@ -135,10 +135,10 @@ static void test_prog_type(int i, int kver, char *log, size_t log_sz)
 				  "verifier log");
 	}
 out:
-	cpumask_create_prog_types__destroy(skel);
+	cpumask_create_allowed_types__destroy(skel);
 }
 
-void test_cpumask_create_prog_types(void)
+void test_cpumask_create_allowed_types(void)
 {
 	static char log[64 * 1024];
 	int kver = running_kernel();
