@@ -29,10 +29,11 @@ enum ret_kind {
 };
 
 enum op {
-	SET_CPU, CLEAR_CPU, TEST_CPU, TEST_AND_SET_CPU, TEST_AND_CLEAR_CPU,
-	SETALL, CLEAR, AND, OR, XOR, COPY, EQUAL, INTERSECTS, SUBSET, EMPTY,
-	FULL, WEIGHT, FIRST, FIRST_ZERO, FIRST_AND, ANY_DISTRIBUTE,
-	ANY_AND_DISTRIBUTE, POPULATE,
+	OP_SET_CPU, OP_CLEAR_CPU, OP_TEST_CPU, OP_TEST_AND_SET_CPU,
+	OP_TEST_AND_CLEAR_CPU, OP_SETALL, OP_CLEAR, OP_AND, OP_OR, OP_XOR,
+	OP_COPY, OP_EQUAL, OP_INTERSECTS, OP_SUBSET, OP_EMPTY, OP_FULL,
+	OP_WEIGHT, OP_FIRST, OP_FIRST_ZERO, OP_FIRST_AND, OP_ANY_DISTRIBUTE,
+	OP_ANY_AND_DISTRIBUTE, OP_POPULATE,
 };
 
 static const struct {
@@ -40,29 +41,29 @@ static const struct {
 	const char *prog;
 	enum ret_kind ret;
 } kfuncs[] = {
-	[SET_CPU]		= { "set_cpu", "call_set_cpu", RET_NONE },
-	[CLEAR_CPU]		= { "clear_cpu", "call_clear_cpu", RET_NONE },
-	[TEST_CPU]		= { "test_cpu", "call_test_cpu", RET_EXACT },
-	[TEST_AND_SET_CPU]	= { "test_and_set_cpu", "call_test_and_set_cpu", RET_EXACT },
-	[TEST_AND_CLEAR_CPU]	= { "test_and_clear_cpu", "call_test_and_clear_cpu", RET_EXACT },
-	[SETALL]		= { "setall", "call_setall", RET_NONE },
-	[CLEAR]			= { "clear", "call_clear", RET_NONE },
-	[AND]			= { "and", "call_and", RET_EXACT },
-	[OR]			= { "or", "call_or", RET_NONE },
-	[XOR]			= { "xor", "call_xor", RET_NONE },
-	[COPY]			= { "copy", "call_copy", RET_NONE },
-	[EQUAL]			= { "equal", "call_equal", RET_EXACT },
-	[INTERSECTS]		= { "intersects", "call_intersects", RET_EXACT },
-	[SUBSET]		= { "subset", "call_subset", RET_EXACT },
-	[EMPTY]			= { "empty", "call_empty", RET_EXACT },
-	[FULL]			= { "full", "call_full", RET_EXACT },
-	[WEIGHT]		= { "weight", "call_weight", RET_EXACT },
-	[FIRST]			= { "first", "call_first", RET_CPU },
-	[FIRST_ZERO]		= { "first_zero", "call_first_zero", RET_CPU },
-	[FIRST_AND]		= { "first_and", "call_first_and", RET_CPU },
-	[ANY_DISTRIBUTE]	= { "any_distribute", "call_any_distribute", RET_MEMBER },
-	[ANY_AND_DISTRIBUTE]	= { "any_and_distribute", "call_any_and_distribute", RET_MEMBER },
-	[POPULATE]		= { "populate", "call_populate", RET_EXACT },
+	[OP_SET_CPU]		= { "set_cpu", "call_set_cpu", RET_NONE },
+	[OP_CLEAR_CPU]		= { "clear_cpu", "call_clear_cpu", RET_NONE },
+	[OP_TEST_CPU]		= { "test_cpu", "call_test_cpu", RET_EXACT },
+	[OP_TEST_AND_SET_CPU]	= { "test_and_set_cpu", "call_test_and_set_cpu", RET_EXACT },
+	[OP_TEST_AND_CLEAR_CPU]	= { "test_and_clear_cpu", "call_test_and_clear_cpu", RET_EXACT },
+	[OP_SETALL]		= { "setall", "call_setall", RET_NONE },
+	[OP_CLEAR]			= { "clear", "call_clear", RET_NONE },
+	[OP_AND]			= { "and", "call_and", RET_EXACT },
+	[OP_OR]			= { "or", "call_or", RET_NONE },
+	[OP_XOR]			= { "xor", "call_xor", RET_NONE },
+	[OP_COPY]			= { "copy", "call_copy", RET_NONE },
+	[OP_EQUAL]			= { "equal", "call_equal", RET_EXACT },
+	[OP_INTERSECTS]		= { "intersects", "call_intersects", RET_EXACT },
+	[OP_SUBSET]		= { "subset", "call_subset", RET_EXACT },
+	[OP_EMPTY]			= { "empty", "call_empty", RET_EXACT },
+	[OP_FULL]			= { "full", "call_full", RET_EXACT },
+	[OP_WEIGHT]		= { "weight", "call_weight", RET_EXACT },
+	[OP_FIRST]			= { "first", "call_first", RET_CPU },
+	[OP_FIRST_ZERO]		= { "first_zero", "call_first_zero", RET_CPU },
+	[OP_FIRST_AND]		= { "first_and", "call_first_and", RET_CPU },
+	[OP_ANY_DISTRIBUTE]	= { "any_distribute", "call_any_distribute", RET_MEMBER },
+	[OP_ANY_AND_DISTRIBUTE]	= { "any_and_distribute", "call_any_and_distribute", RET_MEMBER },
+	[OP_POPULATE]		= { "populate", "call_populate", RET_EXACT },
 };
 
 static __u32 nr_cpus;
@@ -302,76 +303,76 @@ static void model_case(enum op op, const struct kf_case *c, struct expect *e)
 	m_build(&e->dst, &c->dst);
 	e->ret = 0;
 	switch (op) {
-	case SET_CPU:
+	case OP_SET_CPU:
 		m_set(&e->dst, c->cpu);
 		break;
-	case CLEAR_CPU:
+	case OP_CLEAR_CPU:
 		m_clear(&e->dst, c->cpu);
 		break;
-	case TEST_CPU:
+	case OP_TEST_CPU:
 		e->ret = m_test(&e->a, c->cpu);
 		break;
-	case TEST_AND_SET_CPU:
+	case OP_TEST_AND_SET_CPU:
 		e->ret = m_test(&e->dst, c->cpu);
 		m_set(&e->dst, c->cpu);
 		break;
-	case TEST_AND_CLEAR_CPU:
+	case OP_TEST_AND_CLEAR_CPU:
 		e->ret = m_test(&e->dst, c->cpu);
 		m_clear(&e->dst, c->cpu);
 		break;
-	case SETALL:
+	case OP_SETALL:
 		m_fill(&e->dst);
 		break;
-	case CLEAR:
+	case OP_CLEAR:
 		memset(&e->dst, 0, sizeof(e->dst));
 		break;
-	case AND:
+	case OP_AND:
 		m_combine(&e->dst, &e->a, &e->b, M_AND);
 		e->ret = m_weight(&e->dst) != 0;
 		break;
-	case OR:
+	case OP_OR:
 		m_combine(&e->dst, &e->a, &e->b, M_OR);
 		break;
-	case XOR:
+	case OP_XOR:
 		m_combine(&e->dst, &e->a, &e->b, M_XOR);
 		break;
-	case COPY:
+	case OP_COPY:
 		e->dst = e->a;
 		break;
-	case EQUAL:
+	case OP_EQUAL:
 		m_combine(&tmp, &e->a, &e->b, M_XOR);
 		e->ret = m_weight(&tmp) == 0;
 		break;
-	case INTERSECTS:
+	case OP_INTERSECTS:
 		m_combine(&tmp, &e->a, &e->b, M_AND);
 		e->ret = m_weight(&tmp) != 0;
 		break;
-	case SUBSET:
+	case OP_SUBSET:
 		m_combine(&tmp, &e->a, &e->b, M_ANDNOT);
 		e->ret = m_weight(&tmp) == 0;
 		break;
-	case EMPTY:
+	case OP_EMPTY:
 		e->ret = m_weight(&e->a) == 0;
 		break;
-	case FULL:
+	case OP_FULL:
 		e->ret = m_weight(&e->a) == nr_cpus;
 		break;
-	case WEIGHT:
+	case OP_WEIGHT:
 		e->ret = m_weight(&e->a);
 		break;
-	case FIRST:
-	case ANY_DISTRIBUTE:
+	case OP_FIRST:
+	case OP_ANY_DISTRIBUTE:
 		e->ret_set = e->a;
 		break;
-	case FIRST_ZERO:
+	case OP_FIRST_ZERO:
 		m_fill(&tmp);
 		m_combine(&e->ret_set, &tmp, &e->a, M_ANDNOT);
 		break;
-	case FIRST_AND:
-	case ANY_AND_DISTRIBUTE:
+	case OP_FIRST_AND:
+	case OP_ANY_AND_DISTRIBUTE:
 		m_combine(&e->ret_set, &e->a, &e->b, M_AND);
 		break;
-	case POPULATE:
+	case OP_POPULATE:
 		if (c->src_size < populate_size()) {
 			e->ret = -EACCES;
 			break;
@@ -507,8 +508,11 @@ static void test_kfunc(enum op op)
 	int batch, i, bad = 0, reported = 0, done = 0, sides[2] = {};
 	struct bpf_program *prog;
 
-	if (op == POPULATE && skip_because(probe_btf_func("bpf_cpumask_populate")))
+	/* bpf_cpumask_populate() came with Linux 6.15 */
+	if (op == OP_POPULATE && probe_btf_func("bpf_cpumask_populate")) {
+		skip_because("bpf_cpumask_populate not in this kernel's BTF (Linux 6.15+)");
 		return;
+	}
 	skel = load_only(kfuncs[op].prog);
 	if (!skel)
 		return;
@@ -534,9 +538,9 @@ static void test_kfunc(enum op op)
 	ASSERT_EQ(bad, 0, "cases that differ from the model");
 	ASSERT_GT(sides[0], 0, "cases on one side (e.g. false, no CPU, out of range)");
 	/* populate can only succeed where KF_WORDS longs hold nr_cpu_ids bits */
-	if (op != POPULATE || populate_size() <= sizeof(skel->bss->cases[0].words))
+	if (op != OP_POPULATE || populate_size() <= sizeof(skel->bss->cases[0].words))
 		ASSERT_GT(sides[1], 0, "cases on the other side");
-	if (op == POPULATE)
+	if (op == OP_POPULATE)
 		ASSERT_TRUE(skel->bss->has_populate, "bpf_ksym_exists(bpf_cpumask_populate)");
 	cpumask_create_kfuncs__destroy(skel);
 }
