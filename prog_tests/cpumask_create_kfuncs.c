@@ -483,7 +483,7 @@ static struct cpumask_create_kfuncs *load_only(const char *prog_name)
 		return skel;
 	if (strstr(load_log, NOT_ALLOWED)) {
 		/* SYSCALL programs may call the cpumask kfuncs since 6.10 */
-		printf("SKIP: SYSCALL programs may not call kfuncs here: %s\n", NOT_ALLOWED);
+		printf("SKIP: no bpf_cpumask_create in SYSCALL programs here: %s\n", NOT_ALLOWED);
 		test__skip();
 	} else {
 		ASSERT_OK(err, "load");

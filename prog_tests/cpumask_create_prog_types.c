@@ -75,7 +75,7 @@ static bool load_or_skip(struct cpumask_create_prog_types *skel, const char *typ
 	err = cpumask_create_prog_types__load(skel);
 	if (err && strstr(load_log, NOT_ALLOWED)) {
 		/* SYSCALL callers came with 6.10, TRACEPOINT and PERF_EVENT with 6.12 */
-		printf("SKIP: %s programs may not call kfuncs here: %s\n", type, NOT_ALLOWED);
+		printf("SKIP: no bpf_cpumask_create in %s programs here: %s\n", type, NOT_ALLOWED);
 		test__skip();
 	} else if (!ASSERT_OK(err, "load")) {
 		printf("%s", load_log);
