@@ -9,7 +9,6 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
-#include <sys/utsname.h>
 #include <test_progs.h>
 #include "cpumask_create_probe.h"
 #include "../progs/cpumask_create_common.h"
@@ -40,17 +39,6 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* major * 256 + minor of the running kernel, 0 if unknown */
-static int running_kernel(void)
-{
-	struct utsname u;
-	int major, minor;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return major * 256 + minor;
-}
-
 /*
  * A map update from user space over a value that holds a kptr: through 7.1
  * the kernel frees the old kptr (array_map_update_elem() calls
@@ -60,7 +48,7 @@ static int running_kernel(void)
  */
 static bool update_frees_kptr(void)
 {
-	return running_kernel() < (7 * 256 + 2);
+	return running_kernel() < KVER(7, 2);
 }
 
 static struct cpumask_create_kptr *kptr_load(void)

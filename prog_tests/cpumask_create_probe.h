@@ -7,7 +7,21 @@
 #ifndef __CPUMASK_CREATE_PROBE_H
 #define __CPUMASK_CREATE_PROBE_H
 
+#include <sys/utsname.h>
 #include <bpf/btf.h>
+
+#define KVER(a, b)	((a) << 8 | (b))
+
+/* The running kernel's major.minor as KVER(), 0 if uname cannot tell. */
+static inline int running_kernel(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return KVER(major, minor);
+}
 
 static inline const char *probe_btf_func(const char *name)
 {

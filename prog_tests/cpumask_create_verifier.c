@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <sys/utsname.h>
 #include <test_progs.h>
 #include "cpumask_create_probe.h"
 #include "cpumask_create_fail_leak.skel.h"
@@ -44,7 +43,6 @@ void test_cpumask_create_fail_context(void)
 	RUN_TESTS(cpumask_create_fail_context);
 }
 
-#define KVER(a, b)	((a) << 8 | (b))
 #define NEVER		0
 
 /*
@@ -85,16 +83,6 @@ static const struct {
 	{ "sk_lookup", NEVER, false, "no kfuncs at all for SK_LOOKUP" },
 	{ "flow_dissector", NEVER, false, "no kfuncs at all for FLOW_DISSECTOR" },
 };
-
-static int running_kernel(void)
-{
-	struct utsname u;
-	int major, minor;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return -1;
-	return KVER(major, minor);
-}
 
 static void test_prog_type(int i, int kver, char *log, size_t log_sz)
 {

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_cpumask_create() from every program type that may call it, each fired
+ * by an event of the test's own: the hook must run, and the mask it built
+ * must hold exactly the CPUs it was told to set (plus the CPU it ran on).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <time.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <linux/perf_event.h>
+#include <test_progs.h>
+#include "cpumask_create_probe.h"
+#include "../progs/cpumask_create_common.h"
+#include "cpumask_create_prog_types.skel.h"
+
+#define NOT_ALLOWED	"calling kernel function bpf_cpumask_create is not allowed"
+#define TRIGGER_FILE	"/dev/null"
+#define CC_BYTES	(4 << 20)	/* sent through the congestion control */
+#define PERF_RUNS	3		/* perf_event samples to wait for */
+
+static int nr_cpus;
+static char load_log[64 * 1024];
+
+/*
+ * Open the object with only @prog_name to load (NULL: only the congestion
+ * control), so that a program type this kernel refuses does not stop the
+ * others.
+ */
+static struct cpumask_create_prog_types *open_only(const char *prog_name)
+{
+	struct cpumask_create_prog_types *skel;
+	struct bpf_program *prog;
+	struct stat st;
+
+	if (!ASSERT_OK(stat(TRIGGER_FILE, &st), "stat " TRIGGER_FILE))
+		return NULL;
+	skel = cpumask_create_prog_types__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return NULL;
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool wanted = prog_name && !strcmp(bpf_program__name(prog), prog_name);
+
+		bpf_program__set_autoload(prog, wanted);
+		if (wanted)
+			bpf_program__set_log_buf(prog, load_log, sizeof(load_log));
+	}
+	bpf_map__set_autocreate(skel->maps.cpumask_cc, !prog_name);
+
+	skel->bss->nr_cpus = nr_cpus;
+	skel->bss->hook_cpus[0] = 0;
+	skel->bss->hook_cpus[1] = nr_cpus - 1;
+	skel->bss->hook_cpus[2] = nr_cpus;	/* past the end: ignored */
+	skel->bss->hook_cpus[3] = UINT_MAX;	/* likewise */
+	skel->bss->target_pid = getpid();
+	skel->bss->target_ino = st.st_ino;
+	return skel;
+}
+
+/*
+ * The first kernel whose verifier lets @type call bpf_cpumask_create(); the
+ * test cpumask_create_allowed_types checks the refusal on older kernels.
+ */
+static int allowed_since(const char *type)
+{
+	if (!strcmp(type, "SYSCALL"))
+		return KVER(6, 10);
+	if (!strcmp(type, "TRACEPOINT") || !strcmp(type, "PERF_EVENT"))
+		return KVER(6, 12);
+	return KVER(6, 3);
+}
+
+/* Load; false (skel destroyed) when the load failed or the subtest skipped. */
+static bool load_or_skip(struct cpumask_create_prog_types *skel, const char *type)
+{
+	int err;
+
+	load_log[0] = '\0';
+	err = cpumask_create_prog_types__load(skel);
+	/* a refusal is a skip only on a kernel older than the type's first */
+	if (err && strstr(load_log, NOT_ALLOWED) && running_kernel() < allowed_since(type)) {
+		printf("SKIP: no bpf_cpumask_create in %s programs before %d.%d: %s\n", type,
+		       allowed_since(type) >> 8, allowed_since(type) & 0xff, NOT_ALLOWED);
+		test__skip();
+	} else if (!ASSERT_OK(err, "load")) {
+		printf("%s", load_log);
+	} else {
+		return true;
+	}
+	cpumask_create_prog_types__destroy(skel);
+	return false;
+}
+
+static struct cpumask_create_prog_types *load_only(const char *prog_name, const char *type)
+{
+	struct cpumask_create_prog_types *skel = open_only(prog_name);
+
+	return skel && load_or_skip(skel, type) ? skel : NULL;
+}
+
+/*
+ * The mask must hold the CPU the hook ran on and those of @cpus below
+ * nr_cpu_ids, nothing else; a new mask must have been empty.
+ */
+static void check_report(const struct hook_report *r, const __u32 *cpus, __u32 min_runs)
+{
+	__u64 hash = CPUMASK_HASH_INIT;
+	__u32 cpu, i, weight = 0, first = nr_cpus;
+	bool set;
+
+	ASSERT_GE(r->runs, min_runs, "hook runs");
+	ASSERT_EQ(r->created, r->runs, "masks created");
+	ASSERT_EQ(r->not_empty, 0, "new masks that were not empty");
+	if (!ASSERT_LT(r->cpu, nr_cpus, "cpu the hook ran on"))
+		return;
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		set = cpu == r->cpu;
+		for (i = 0; i < HOOK_CPUS; i++)
+			set |= cpus[i] == cpu;
+		if (!set)
+			continue;
+		weight++;
+		if (first == nr_cpus)
+			first = cpu;
+		hash = cpumask_hash_step(hash, cpu);
+	}
+	ASSERT_EQ(r->weight, weight, "weight");
+	ASSERT_EQ(r->first, first, "first");
+	ASSERT_EQ(r->hash, hash, "hash of the CPUs in the mask");
+}
+
+/* fentry, fexit, fmod_ret, lsm, lsm.s: the hook sees the test open a file */
+static struct hook_report *run_file_open_hook(struct cpumask_create_prog_types *skel,
+					      struct bpf_program *prog,
+					      struct hook_report *report)
+{
+	struct bpf_link *link;
+	int fd;
+
+	link = bpf_program__attach(prog);
+	if (!ASSERT_OK_PTR(link, "attach"))
+		return NULL;
+	fd = open(TRIGGER_FILE, O_RDONLY);
+	/* the hook must not change the outcome */
+	ASSERT_OK_FD(fd, "open " TRIGGER_FILE);
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	check_report(report, skel->bss->hook_cpus, 1);
+	ASSERT_EQ(report->runs, 1, "hook runs for one open");
+	return report;
+}
+
+static void test_fentry(void)
+{
+	struct cpumask_create_prog_types *skel;
+
+	if (skip_because(trampoline_unsupported()))
+		return;
+	skel = load_only("create_in_fentry", "fentry");
+	if (!skel)
+		return;
+	run_file_open_hook(skel, skel->progs.create_in_fentry, &skel->bss->fentry_report);
+	cpumask_create_prog_types__destroy(skel);
+}
+
+static void test_fexit(void)
+{
+	struct cpumask_create_prog_types *skel;
+	struct hook_report *r;
+
+	if (skip_because(trampoline_unsupported()))
+		return;
+	skel = load_only("create_in_fexit", "fexit");
+	if (!skel)
+		return;
+	r = run_file_open_hook(skel, skel->progs.create_in_fexit, &skel->bss->fexit_report);
+	if (r)
+		ASSERT_EQ(r->ctx_value, 0, "security_file_open() returned");
+	cpumask_create_prog_types__destroy(skel);
+}
+
+static void test_fmod_ret(void)
+{
+	struct cpumask_create_prog_types *skel;
+	struct hook_report *r;
+
+	if (skip_because(trampoline_unsupported()))
+		return;
+	skel = load_only("create_in_fmod_ret", "fmod_ret");
+	if (!skel)
+		return;
+	r = run_file_open_hook(skel, skel->progs.create_in_fmod_ret, &skel->bss->fmod_ret_report);
+	if (r)
+		ASSERT_EQ(r->ctx_value, 0, "return value of earlier fmod_ret programs");
+	cpumask_create_prog_types__destroy(skel);
+}
+
+/* NULL when BPF LSM programs run here, or why not */
+static const char *bpf_lsm_inactive(void)
+{
+	static char reason[160];
+	char lsms[256] = "";
+	FILE *f;
+
+	if (trampoline_unsupported())
+		return trampoline_unsupported();
+	/* securityfs may not be mounted: then the hook has to prove it ran */
+	f = fopen("/sys/kernel/security/lsm", "r");
+	if (!f)
+		return NULL;
+	if (!fgets(lsms, sizeof(lsms), f))
+		lsms[0] = '\0';
+	fclose(f);
+	if (strstr(lsms, "bpf"))
+		return NULL;
+	snprintf(reason, sizeof(reason), "BPF LSM not active (lsm=%s)", lsms);
+	return reason;
+}
+
+static void test_lsm(bool sleepable)
+{
+	const char *name = sleepable ? "create_in_lsm_s_file_open" : "create_in_lsm_file_open";
+	struct cpumask_create_prog_types *skel;
+
+	if (skip_because(bpf_lsm_inactive()))
+		return;
+	skel = load_only(name, sleepable ? "lsm.s" : "lsm");
+	if (!skel)
+		return;
+	if (sleepable)
+		run_file_open_hook(skel, skel->progs.create_in_lsm_s_file_open,
+				   &skel->bss->lsm_s_report);
+	else
+		run_file_open_hook(skel, skel->progs.create_in_lsm_file_open,
+				   &skel->bss->lsm_report);
+	cpumask_create_prog_types__destroy(skel);
+}
+
+static void test_tp_btf(void)
+{
+	struct cpumask_create_prog_types *skel;
+	struct hook_report *r;
+	struct bpf_link *link;
+
+	skel = load_only("create_in_tp_btf", "tp_btf");
+	if (!skel)
+		return;
+	skel->data->target_syscall = SYS_getpgid;
+	link = bpf_program__attach(skel->progs.create_in_tp_btf);
+	if (!ASSERT_OK_PTR(link, "attach"))
+		goto out;
+	syscall(SYS_getpgid, getpid());
+	bpf_link__destroy(link);
+	r = &skel->bss->tp_btf_report;
+	check_report(r, skel->bss->hook_cpus, 1);
+	ASSERT_EQ(r->runs, 1, "hook runs for one getpgid()");
+	ASSERT_EQ(r->ctx_value, getpid(), "getpgid() argument");
+out:
+	cpumask_create_prog_types__destroy(skel);
+}
+
+static int affinity_weight(void)
+{
+	cpu_set_t *set = CPU_ALLOC(nr_cpus);
+	size_t size = CPU_ALLOC_SIZE(nr_cpus);
+	int weight = -1;
+
+	if (set && !sched_getaffinity(0, size, set))
+		weight = CPU_COUNT_S(size, set);
+	CPU_FREE(set);
+	return weight;
+}
+
+static void test_iter_task(void)
+{
+	struct cpumask_create_prog_types *skel;
+	struct hook_report *r;
+	struct bpf_link *link;
+	char buf[64];
+	int fd, n, tries;
+
+	skel = load_only("create_in_iter_task", "iter/task");
+	if (!skel)
+		return;
+	link = bpf_program__attach_iter(skel->progs.create_in_iter_task, NULL);
+	if (!ASSERT_OK_PTR(link, "attach_iter"))
+		goto out;
+	r = &skel->bss->iter_report;
+	/*
+	 * A task preempted while migration is disabled (as while running a BPF
+	 * program) shows cpus_ptr as its one CPU; the program reports -1 then.
+	 */
+	for (tries = 0; tries < 3; tries++) {
+		fd = bpf_iter_create(bpf_link__fd(link));
+		if (!ASSERT_OK_FD(fd, "bpf_iter_create"))
+			break;
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		ASSERT_OK(n, "read iterator");
+		close(fd);
+		if (r->ctx_value != -1)
+			break;
+	}
+	bpf_link__destroy(link);
+	check_report(r, skel->bss->hook_cpus, 1);
+	ASSERT_EQ(r->ctx_value, affinity_weight(), "weight of task->cpus_ptr");
+out:
+	cpumask_create_prog_types__destroy(skel);
+}
+
+static void test_syscall(void)
+{
+	struct cpumask_create_prog_types *skel;
+
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	skel = load_only("create_in_syscall", "SYSCALL");
+	if (!skel)
+		return;
+	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.create_in_syscall), &opts),
+		  "test_run");
+	ASSERT_EQ(opts.retval, 0, "retval");
+	check_report(&skel->bss->syscall_report, skel->bss->hook_cpus, 1);
+	ASSERT_EQ(skel->bss->syscall_report.runs, 1, "runs");
+	cpumask_create_prog_types__destroy(skel);
+}
+
+/* The CPUs come in through the context, the report goes out through it. */
+static void test_syscall_ctx(void)
+{
+	struct cpumask_create_prog_types *skel;
+	struct hook_ctx ctx = {
+		.cpus = { nr_cpus / 2, nr_cpus - 1, nr_cpus + 1, UINT_MAX - 1 },
+	};
+	/* SYSCALL programs write the context back to ctx_in */
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+
+	skel = load_only("create_in_syscall_from_ctx", "SYSCALL");
+	if (!skel)
+		return;
+	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.create_in_syscall_from_ctx),
+					 &opts), "test_run");
+	ASSERT_EQ(opts.retval, 0, "retval");
+	check_report(&ctx.report, ctx.cpus, 1);
+	ASSERT_EQ(ctx.report.runs, 1, "runs");
+	cpumask_create_prog_types__destroy(skel);
+}
+
+static bool cc_listed(const char *name)
+{
+	char buf[1024], *tok, *save;
+	FILE *f;
+	bool found = false;
+
+	f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control", "r");
+	if (!ASSERT_OK_PTR(f, "open tcp_available_congestion_control"))
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		for (tok = strtok_r(buf, "\n ", &save); tok; tok = strtok_r(NULL, "\n ", &save))
+			found |= !strcmp(tok, name);
+	fclose(f);
+	return found;
+}
+
+/* A name of our own, so that concurrent runs do not collide. */
+static bool set_cc_name(struct cpumask_create_prog_types *skel, char *name, size_t len)
+{
+	const struct btf *btf = bpf_object__btf(skel->obj);
+	const struct btf_member *m;
+	const struct btf_type *t;
+	char *data;
+	int id, i;
+
+	snprintf(name, len, "cpumask_%d", getpid());
+	id = btf__find_by_name_kind(btf, "tcp_congestion_ops", BTF_KIND_STRUCT);
+	if (!ASSERT_GT(id, 0, "tcp_congestion_ops in BTF"))
+		return false;
+	t = btf__type_by_id(btf, id);
+	data = bpf_map__initial_value(skel->maps.cpumask_cc, NULL);
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
+			continue;
+		memset(data + m->offset / 8, 0, len);
+		memcpy(data + m->offset / 8, name, strlen(name));
+		return true;
+	}
+	PRINT_FAIL("tcp_congestion_ops has no member 'name'\n");
+	return false;
+}
+
+/* Push @total bytes from @tx to @rx, both non-blocking. */
+static bool transfer(int tx, int rx, size_t total)
+{
+	static char buf[64 * 1024];
+	size_t sent = 0, got = 0;
+	ssize_t n;
+
+	while (got < total) {
+		struct pollfd pfd[2] = {
+			{ .fd = tx, .events = sent < total ? POLLOUT : 0 },
+			{ .fd = rx, .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, 5000) <= 0) {
+			PRINT_FAIL("poll: no progress after %zu of %zu bytes\n", got, total);
+			return false;
+		}
+		if (sent < total) {
+			n = send(tx, buf, total - sent < sizeof(buf) ? total - sent : sizeof(buf),
+				 MSG_DONTWAIT);
+			if (n < 0 && errno != EAGAIN)
+				return ASSERT_GE(n, 0, "send");
+			sent += n > 0 ? n : 0;
+		}
+		n = recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			return ASSERT_GT(n, 0, "recv");
+		got += n > 0 ? n : 0;
+	}
+	return true;
+}
+
+/*
+ * A loopback connection whose sender uses the BPF congestion control: it is
+ * initialised on connect and its cong_avoid runs for the ACKs of the data.
+ */
+static void run_connection(const char *name, __u16 *port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t len = sizeof(addr);
+	int srv, cli = -1, acc = -1;
+	char seen[16] = "";
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(srv, "socket"))
+		return;
+	if (!ASSERT_OK(bind(srv, (void *)&addr, len), "bind") ||
+	    !ASSERT_OK(listen(srv, 1), "listen") ||
+	    !ASSERT_OK(getsockname(srv, (void *)&addr, &len), "getsockname"))
+		goto out;
+	*port = addr.sin_port;
+	cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(cli, "socket"))
+		goto out;
+	if (!ASSERT_OK(setsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, name, strlen(name)),
+		       "setsockopt TCP_CONGESTION") ||
+	    !ASSERT_OK(connect(cli, (void *)&addr, len), "connect"))
+		goto out;
+	acc = accept(srv, NULL, NULL);
+	if (!ASSERT_OK_FD(acc, "accept"))
+		goto out;
+	len = sizeof(seen);
+	ASSERT_OK(getsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, seen, &len), "getsockopt");
+	ASSERT_STREQ(seen, name, "congestion control of the socket");
+	transfer(cli, acc, CC_BYTES);
+	/* reset, not FIN: the socket lets go of the congestion control at once */
+	setsockopt(cli, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+out:
+	if (acc >= 0)
+		close(acc);
+	if (cli >= 0)
+		close(cli);
+	close(srv);
+}
+
+static void test_struct_ops(void)
+{
+	struct cpumask_create_prog_types *skel;
+	struct bpf_link *link;
+	char name[16];
+	__u16 port = 0;
+	struct hook_report *r;
+
+	skel = open_only(NULL);
+	if (!skel)
+		return;
+	if (!set_cc_name(skel, name, sizeof(name))) {
+		cpumask_create_prog_types__destroy(skel);
+		return;
+	}
+	if (!load_or_skip(skel, "STRUCT_OPS"))
+		return;
+	ASSERT_FALSE(cc_listed(name), "listed before attach");
+	link = bpf_map__attach_struct_ops(skel->maps.cpumask_cc);
+	if (!ASSERT_OK_PTR(link, "attach_struct_ops"))
+		goto out;
+	ASSERT_TRUE(cc_listed(name), "listed while attached");
+	run_connection(name, &port);
+	bpf_link__destroy(link);
+	ASSERT_FALSE(cc_listed(name), "listed after the link is gone");
+
+	r = &skel->bss->cc_init_report;
+	check_report(r, skel->bss->hook_cpus, 1);
+	ASSERT_EQ(r->runs, 1, "init runs for one connection");
+	ASSERT_EQ(r->ctx_value, port, "destination port seen by init");
+	check_report(&skel->bss->cc_cong_avoid_report, skel->bss->hook_cpus, 1);
+	printf("cong_avoid ran %u times for %d bytes\n", skel->bss->cc_cong_avoid_report.runs,
+	       CC_BYTES);
+out:
+	cpumask_create_prog_types__destroy(skel);
+}
+
+/*
+ * The id of a tracepoint, from tracefs. Where tracefs is not mounted (as on
+ * some hosts), mount it for the moment it takes to read the id.
+ */
+static int tracepoint_id(const char *event, char *why, size_t why_len)
+{
+	static const char * const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char dir[] = "/tmp/cpumask_tracefs.XXXXXX", path[256];
+	int i, id = -1;
+	FILE *f;
+
+	for (i = 0; i < ARRAY_SIZE(roots); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/id", roots[i], event);
+		f = fopen(path, "r");
+		if (f)
+			goto read;
+	}
+	if (!mkdtemp(dir)) {
+		snprintf(why, why_len, "tracefs not mounted, mkdtemp: %s", strerror(errno));
+		return -1;
+	}
+	if (mount("tracefs", dir, "tracefs", 0, NULL)) {
+		snprintf(why, why_len, "tracefs not mounted and cannot be: %s", strerror(errno));
+		rmdir(dir);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/events/%s/id", dir, event);
+	f = fopen(path, "r");
+	if (!f)
+		snprintf(why, why_len, "no tracepoint %s: %s", event, strerror(errno));
+	else if (fscanf(f, "%d", &id) != 1)
+		id = -1;
+	if (f)
+		fclose(f);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	return id;
+read:
+	if (fscanf(f, "%d", &id) != 1)
+		id = -1;
+	fclose(f);
+	return id;
+}
+
+static struct bpf_link *attach_perf(struct bpf_program *prog, struct perf_event_attr *attr)
+{
+	struct bpf_link *link;
+	int pfd;
+
+	/* the test's own task, any CPU */
+	pfd = syscall(__NR_perf_event_open, attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (!ASSERT_OK_FD(pfd, "perf_event_open"))
+		return NULL;
+	link = bpf_program__attach_perf_event(prog, pfd);
+	if (!ASSERT_OK_PTR(link, "attach_perf_event")) {
+		close(pfd);
+		return NULL;
+	}
+	return link;
+}
+
+static void test_tracepoint(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.sample_period = 1,
+	};
+	struct cpumask_create_prog_types *skel;
+	struct hook_report *r;
+	struct bpf_link *link;
+	char why[160];
+	int id;
+
+	skel = load_only("create_in_tracepoint", "TRACEPOINT");
+	if (!skel)
+		return;
+	/* the load above proves the verifier's consent; now fire it */
+	id = tracepoint_id("syscalls/sys_enter_getppid", why, sizeof(why));
+	if (id < 0) {
+		skip_because(why);
+		goto out;
+	}
+	attr.config = id;
+	link = attach_perf(skel->progs.create_in_tracepoint, &attr);
+	if (!link)
+		goto out;
+	syscall(SYS_getppid);
+	bpf_link__destroy(link);
+	r = &skel->bss->tracepoint_report;
+	check_report(r, skel->bss->hook_cpus, 1);
+	ASSERT_EQ(r->runs, 1, "hook runs for one getppid()");
+	ASSERT_EQ(r->ctx_value, SYS_getppid, "syscall number");
+out:
+	cpumask_create_prog_types__destroy(skel);
+}
+
+static void test_perf_event(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_period = 100000,	/* ns of CPU time */
+	};
+	struct cpumask_create_prog_types *skel;
+	struct hook_report *r;
+	struct bpf_link *link;
+	struct timespec t0, t;
+
+	skel = load_only("create_in_perf_event", "PERF_EVENT");
+	if (!skel)
+		return;
+	link = attach_perf(skel->progs.create_in_perf_event, &attr);
+	if (!link)
+		goto out;
+	r = &skel->bss->perf_event_report;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {	/* burn CPU time until the event fired a few times */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (__atomic_load_n(&r->runs, __ATOMIC_RELAXED) < PERF_RUNS &&
+		 t.tv_sec - t0.tv_sec < 5);
+	bpf_link__destroy(link);
+	check_report(r, skel->bss->hook_cpus, PERF_RUNS);
+	ASSERT_EQ(r->ctx_value, attr.sample_period, "sample period");
+out:
+	cpumask_create_prog_types__destroy(skel);
+}
+
+void test_cpumask_create_prog_types(void)
+{
+	if (skip_because(cpumask_create_unsupported()))
+		return;
+	nr_cpus = libbpf_num_possible_cpus();
+	if (!ASSERT_GT(nr_cpus, 0, "libbpf_num_possible_cpus"))
+		return;
+	if (test__start_subtest("fentry"))
+		test_fentry();
+	if (test__start_subtest("fexit"))
+		test_fexit();
+	if (test__start_subtest("fmod_ret"))
+		test_fmod_ret();
+	if (test__start_subtest("tp_btf"))
+		test_tp_btf();
+	if (test__start_subtest("iter_task"))
+		test_iter_task();
+	if (test__start_subtest("lsm_file_open"))
+		test_lsm(false);
+	if (test__start_subtest("lsm_s_file_open"))
+		test_lsm(true);
+	if (test__start_subtest("struct_ops_tcp_cc"))
+		test_struct_ops();
+	if (test__start_subtest("syscall"))
+		test_syscall();
+	if (test__start_subtest("syscall_ctx"))
+		test_syscall_ctx();
+	if (test__start_subtest("tracepoint"))
+		test_tracepoint();
+	if (test__start_subtest("perf_event"))
+		test_perf_event();
+}
