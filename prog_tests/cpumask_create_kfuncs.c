@@ -509,10 +509,8 @@ static void test_kfunc(enum op op)
 	struct bpf_program *prog;
 
 	/* bpf_cpumask_populate() came with Linux 6.15 */
-	if (op == OP_POPULATE && probe_btf_func("bpf_cpumask_populate")) {
-		skip_because("bpf_cpumask_populate not in this kernel's BTF (Linux 6.15+)");
+	if (op == OP_POPULATE && skip_because(probe_btf_func("bpf_cpumask_populate")))
 		return;
-	}
 	skel = load_only(kfuncs[op].prog);
 	if (!skel)
 		return;
