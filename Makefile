@@ -34,7 +34,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all clean check-kdir
+.PHONY: all clean check-kdir in-tree patch
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -89,5 +89,13 @@ $(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
+
+# The lanes that use a kernel tree (KDIR): upstream's test_progs running our
+# tests in a scratch copy of it, and the patch series that adds them to it.
+in-tree:
+	scripts/in-tree.sh $(KDIR)
+
+patch:
+	OUTPUT=$(OUTPUT) scripts/patch.sh $(KDIR)
 
 -include $(USER_OBJS:.o=.d)

@@ -77,7 +77,7 @@ make -s -j2 OUTPUT="$OUTPUT" > "$logs/ours-build.log" 2>&1 || {
 	tree_die "building our runner failed"
 }
 
-echo "in-tree: host $(uname -r): upstream's test_progs $*"
+echo "=== in-tree: host $(uname -r): upstream's test_progs $*"
 (cd "$sel" && ./test_progs "$@") | tee "$logs/upstream-host.out" ||
 	fail "host: upstream's test_progs failed"
 "$OUTPUT/test_progs" "$@" > "$logs/ours-host.out" 2>&1 ||
@@ -85,7 +85,7 @@ echo "in-tree: host $(uname -r): upstream's test_progs $*"
 compare "$logs/upstream-host.out" "$logs/ours-host.out" host
 
 if [ -x "$VM_SH" ]; then
-	echo "in-tree: Debian 6.12 guest: upstream's test_progs $*"
+	echo "=== in-tree: Debian 6.12 guest: upstream's test_progs $*"
 	TEST_PROGS=$sel/test_progs "$VM_SH" 6.12 -- "$@" | tee "$logs/upstream-vm.out" ||
 		fail "vm: upstream's test_progs failed in the 6.12 guest"
 	env -u TEST_PROGS "$VM_SH" 6.12 -- "$@" > "$logs/ours-vm.out" 2>&1 ||

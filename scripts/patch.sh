@@ -204,8 +204,9 @@ for p in $patches; do
 		status=1
 	fi
 	grep -q '^new file mode' "$p" || continue
-	maint=$(cd "$kdir" && scripts/get_maintainer.pl --no-git --no-git-fallback "$p" 2>&1 || true)
-	if ! grep -q '(maintainer:BPF' <<< "$maint"; then
+	maint=$(cd "$kdir" && scripts/get_maintainer.pl --no-git --no-git-fallback --no-email \
+		--subsystem --no-rolestats "$p" 2>&1 || true)
+	if ! grep -q '^BPF ' <<< "$maint"; then
 		echo "patch: FAIL: no BPF entry of MAINTAINERS covers the files of ${p##*/}:"
 		sed 's/^/    /' <<< "$maint"
 		status=1

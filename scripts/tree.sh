@@ -98,8 +98,9 @@ tree_build() {
 	# clang 16 for BPF; no LLVM disassembler in test_progs (it only serves the
 	# JIT dump tests and would need LLVM's static libraries): environment
 	# variables, because the tree's feature checks run make from $(shell).
-	# OUTPUT is ours, not the tree's.
-	env -u OUTPUT CLANG=${CLANG:-clang-16} LLC=${LLC:-llc-16} LLVM_STRIP=${LLVM_STRIP:-llvm-strip-16} \
+	# OUTPUT is ours, not the tree's, and the tree's lib.mk only picks its
+	# own OUTPUT in a top-level make: forget a make that runs this script.
+	env -u OUTPUT -u MAKELEVEL -u MAKEFLAGS -u MFLAGS CLANG=${CLANG:-clang-16} LLC=${LLC:-llc-16} LLVM_STRIP=${LLVM_STRIP:-llvm-strip-16} \
 	LLVM_OBJCOPY=${LLVM_OBJCOPY:-llvm-objcopy-16} LLVM_CONFIG=false \
 		make -C "$dir" -j2 VMLINUX_BTF="$btf" "${skip[@]}" test_progs > "$log" 2>&1 || {
 		tail -n 40 "$log" >&2
