@@ -34,7 +34,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all clean check-kdir in-tree patch
+.PHONY: all clean check-kdir in-tree patch FORCE
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -67,7 +67,9 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # Tests are found the way upstream finds them: by their entry points.
-$(OUTPUT)/tests.h: $(TEST_SRCS) | $(OUTPUT)
+# Regenerated on every run (and replaced only when it changes), so that a
+# deleted test file drops its test too.
+$(OUTPUT)/tests.h: $(TEST_SRCS) FORCE | $(OUTPUT)
 	$(Q)sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\(void\).*/\1 \2/p' $(TEST_SRCS) | \
 		awk '{ if (NF == 1) { s = ""; n = $$1 } else { s = $$1; n = $$2 } \
 		       printf "void %stest_%s(void);\n", s, n; \
