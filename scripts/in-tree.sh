@@ -43,12 +43,15 @@ status=0
 
 fail() { echo "in-tree: FAIL: $*"; status=1; }
 
+# Result lines and the summary, in a stable order (test_progs -j prints
+# results as they come).
 results() {
-	sed -n -E 's/^#[0-9]+(\/[0-9]+)?[[:space:]]+//p; /^Summary: /p' "$1" | sort
+	sed -n -E 's/^(#[0-9]+(\/[0-9]+)?)[[:space:]]+/\1 /p; /^Summary: /p' "$1" | sort
 }
 
-# compare UPSTREAM OURS WHERE: same tests, subtests and results, numbers aside
-# (upstream numbers tests across the whole tree).
+# compare UPSTREAM OURS WHERE: same tests, subtests, numbers and results.
+# The scratch tree holds no tests but ours, so upstream's numbers are the
+# ones our runner must give.
 compare() {
 	if [ -z "$(results "$1")" ]; then
 		fail "$3: upstream's test_progs reported no test"
