@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Check our kselftest config fragment against a kernel tree and kernels.
 #
-#   scripts/config-check.sh [KDIR]
+#   config-check [KDIR]       (run by ./run.sh --in-tree)
 #
 # Fails when an option of ./config is not defined by any Kconfig file of
 # KDIR (a typo, or an option the tree does not have). Then says, for the
@@ -23,7 +23,7 @@ wanted() {
 }
 
 symbols=$(find -H "$kdir" -name 'Kconfig*' -type f -print0 |
-	  xargs -0 sed -n -E 's/^[[:space:]]*(menu)?config[[:space:]]+([A-Za-z0-9_]+).*/CONFIG_\2/p' |
+	  xargs -0 sed -n -E 's/^[[:space:]]*(menu)?config[[:space:]]+(\w+).*/CONFIG_\2/p' |
 	  sort -u)
 missing=$(wanted | cut -d' ' -f1 | sort -u | comm -23 - <(echo "$symbols"))
 if [ -n "$missing" ]; then
@@ -55,7 +55,7 @@ if [ -r /proc/config.gz ]; then
 elif [ -r "/boot/config-$(uname -r)" ]; then
 	satisfied "running kernel $(uname -r)" "$(cat "/boot/config-$(uname -r)")"
 else
-	echo "config: running kernel $(uname -r) has neither /proc/config.gz nor /boot/config-$(uname -r)"
+	echo "config: running kernel $(uname -r): no /proc/config.gz, no /boot/config-$(uname -r)"
 fi
 
 if guest=$(scripts/kernel.sh 6.12 2>/dev/null) && [ -r "$guest/config" ]; then

@@ -7,7 +7,7 @@
 # Our runner then runs the same selection, and both must report the same
 # tests, subtests and results.
 #
-#   scripts/in-tree.sh [KDIR] [-- TEST_PROGS_ARGS...]   (default: -t cpumask_create)
+#   ./run.sh --in-tree [KDIR] [-- TEST_PROGS_ARGS...]   (default: -t cpumask_create)
 #
 # Only upstream's test_progs prints to stdout; our runner's output goes to
 # the log directory and shows only where the two differ.
@@ -57,7 +57,8 @@ compare() {
 		fail "$3: upstream's test_progs reported no test"
 	elif diff -u --label "upstream test_progs ($3)" --label "our runner ($3)" \
 		  <(results "$1") <(results "$2") > "$logs/diff"; then
-		echo "in-tree: $3: our runner reports the same $(results "$1" | grep -vc '^Summary') results and summary"
+		echo "in-tree: $3: our runner reports the same" \
+		     "$(results "$1" | grep -vc '^Summary') results and summary"
 	else
 		fail "$3: our runner differs from upstream's test_progs:"
 		sed 's/^/    /' "$logs/diff"

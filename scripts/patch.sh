@@ -5,7 +5,7 @@
 # nothing on any patch, the series applies with git am to the pristine
 # tree, and test_progs builds after each patch.
 #
-#   scripts/patch.sh [KDIR]      series in $PATCH_DIR (default: $OUTPUT/patches)
+#   ./run.sh --patch [KDIR]      series in $PATCH_DIR (default: $OUTPUT/patches)
 #
 # The patches are signed off with the identity of git config user.name and
 # user.email.
@@ -15,7 +15,7 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
 OUTPUT=${OUTPUT:-$PWD/build}
 out=${PATCH_DIR:-$OUTPUT/patches}
-LANE=patch
+LANE="patch"
 . scripts/tree.sh
 
 kdir=${1:-$CACHE/linux}
@@ -48,7 +48,9 @@ g() {
 rm -rf "$work"
 mkdir -p "$work"
 awk -v dir="$work" '
-	function fail(msg) { printf "scripts/series:%d: %s\n", NR, msg > "/dev/stderr"; bad = 1; exit 1 }
+	function fail(msg) {
+		printf "scripts/series:%d: %s\n", NR, msg > "/dev/stderr"; bad = 1; exit 1
+	}
 	state == 2 && $0 == "---" { state = 0; next }
 	state == 2 { print > (dir "/" n ".body"); next }
 	state == 1 && /^Files:/ { sub(/^Files:[ \t]*/, ""); print > (dir "/" n ".files"); next }
@@ -95,7 +97,7 @@ for ((i = 1; i <= count; i++)); do
 		[ -n "$matched" ] || die "scripts/series: '$pat' matches no file"
 		for f in $matched; do
 			[ "${owner[$f]+set}" ] ||
-				die "scripts/series: $f is not one of our progs/ or prog_tests/ files"
+				die "scripts/series: $f is none of our progs/, prog_tests/ files"
 			[ -z "${owner[$f]}" ] || die "scripts/series: $f is named twice"
 			owner[$f]=$i
 		done
@@ -104,7 +106,7 @@ for ((i = 1; i <= count; i++)); do
 done
 for f in $(our_files); do
 	[ -n "${owner[$f]}" ] ||
-		die "scripts/series: no patch adds $f: name it in a stanza whose body says what it tests"
+		die "scripts/series: no patch adds $f: name it in a stanza that says what it tests"
 done
 
 # 3. The options of ./config the tree's selftests config lacks, inserted
@@ -123,7 +125,7 @@ done < <(grep -E '^(CONFIG_|# CONFIG_)' config)
 added=${added%$'\n'}
 if [ -n "$added" ]; then
 	[ -n "${owner[config]:-}" ] ||
-		die "config names options the tree's config lacks ($(echo $added)): name config in a stanza"
+		die "the tree's config lacks $(tr '\n' ' ' <<< "$added"): name config in a stanza"
 	for opt in $(sed -E 's/^# //; s/[= ].*//' <<< "$added"); do
 		grep -qw "$opt" "$work/${owner[config]}.body" ||
 			die "scripts/series: the body of the config patch must say why it adds $opt"
@@ -186,7 +188,7 @@ if [ -n "$cover" ]; then
 		{ print }' "$letter" > "$letter.new"
 	mv "$letter.new" "$letter"
 fi
-patches=$(ls "$out"/*.patch | grep -v '/0000-')
+patches=$(ls "$out"/0*.patch | sed '/\/0000-/d')
 echo "patch: wrote $(wc -w <<< "$patches") patches${cover:+ and a cover letter} to $out"
 
 # 6. checkpatch --strict: nothing at all. FILE_PATH_CHANGES ("added, moved
@@ -228,7 +230,7 @@ g diff --quiet series am -- || die "git am did not reproduce the series"
 for f in $(our_files) config; do
 	[ "$f" = config ] && [ -z "$added" ] && continue
 	if [ "$f" = config ]; then
-		cmp -s <(merge_config) "$sel/config" || die "config in the tree is not the merged config"
+		cmp -s <(merge_config) "$sel/config" || die "the tree's config is not ours merged"
 	else
 		cmp -s "$f" "$sel/$f" || die "$f in the tree differs from ours"
 	fi

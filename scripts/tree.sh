@@ -1,3 +1,4 @@
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by scripts/in-tree.sh and scripts/patch.sh (which set LANE): a scratch copy of a
 # kernel tree in which upstream's test_progs is built with the tree's own
@@ -100,8 +101,10 @@ tree_build() {
 	# variables, because the tree's feature checks run make from $(shell).
 	# OUTPUT is ours, not the tree's, and the tree's lib.mk only picks its
 	# own OUTPUT in a top-level make: forget a make that runs this script.
-	env -u OUTPUT -u MAKELEVEL -u MAKEFLAGS -u MFLAGS CLANG=${CLANG:-clang-16} LLC=${LLC:-llc-16} LLVM_STRIP=${LLVM_STRIP:-llvm-strip-16} \
-	LLVM_OBJCOPY=${LLVM_OBJCOPY:-llvm-objcopy-16} LLVM_CONFIG=false \
+	env -u OUTPUT -u MAKELEVEL -u MAKEFLAGS -u MFLAGS \
+		CLANG="${CLANG:-clang-16}" LLC="${LLC:-llc-16}" LLVM_CONFIG=false \
+		LLVM_STRIP="${LLVM_STRIP:-llvm-strip-16}" \
+		LLVM_OBJCOPY="${LLVM_OBJCOPY:-llvm-objcopy-16}" \
 		make -C "$dir" -j2 VMLINUX_BTF="$btf" "${skip[@]}" test_progs > "$log" 2>&1 || {
 		tail -n 40 "$log" >&2
 		tree_die "building test_progs in $dir failed (log: $log)"
