@@ -13,7 +13,7 @@ set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
-kdir=${1:-$CACHE/linux}
+kdir=${1:-${KDIR:-$CACHE/linux}}
 status=0
 
 # The fragment as "NAME VALUE" lines; VALUE n for "# CONFIG_X is not set".

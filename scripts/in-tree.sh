@@ -20,7 +20,7 @@ VM_SH=${VM_SH:-scripts/vm.sh}
 LANE=in-tree
 . scripts/tree.sh
 
-kdir=$CACHE/linux
+kdir=${KDIR:-$CACHE/linux}
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then
 	kdir=$1; shift
 fi

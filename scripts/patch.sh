@@ -18,7 +18,7 @@ out=${PATCH_DIR:-$OUTPUT/patches}
 LANE="patch"
 . scripts/tree.sh
 
-kdir=${1:-$CACHE/linux}
+kdir=${1:-${KDIR:-$CACHE/linux}}
 tree_check "$kdir"
 btf=${VMLINUX_BTF:-$(scripts/kernel.sh 6.12)/vmlinux}
 
