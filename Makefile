@@ -35,7 +35,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all vm clean check-kdir
+.PHONY: all vm clean check-kdir in-tree patch FORCE
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -67,10 +67,14 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)echo "  GEN-SKEL $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-# Tests are found the way upstream finds them: by their entry points.
-$(OUTPUT)/tests.h: $(TEST_SRCS) | $(OUTPUT)
-	$(Q)sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\(void\).*/\1 \2/p' $(TEST_SRCS) | \
-		awk '{ if (NF == 1) { s = ""; n = $$1 } else { s = $$1; n = $$2 } \
+# Tests are found the way upstream finds them: by their entry points, and
+# numbered in the order upstream's sort of "DEFINE_TEST(name)" lines gives.
+# Regenerated on every run (and replaced only when it changes), so that a
+# deleted test file drops its test too.
+$(OUTPUT)/tests.h: $(TEST_SRCS) FORCE | $(OUTPUT)
+	$(Q)sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\((void)?\).*/DEFINE_TEST(\2) \2 \1/p' \
+		$(TEST_SRCS) | sort -k1,1 | \
+		awk '{ n = $$2; s = $$3; \
 		       printf "void %stest_%s(void);\n", s, n; \
 		       list = list sprintf(" \\\n\tDEFINE_TEST(%s, %s)", n, s) } \
 		     END { printf "#define TEST_LIST%s\n", list }' > $@.tmp
@@ -94,5 +98,13 @@ vm: $(OUTPUT)/test_progs
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
+
+# The lanes that use a kernel tree (KDIR): upstream's test_progs running our
+# tests in a scratch copy of it, and the patch series that adds them to it.
+in-tree:
+	scripts/in-tree.sh $(KDIR)
+
+patch:
+	OUTPUT=$(OUTPUT) scripts/patch.sh $(KDIR)
 
 -include $(USER_OBJS:.o=.d)

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Check our kselftest config fragment against a kernel tree and kernels.
+#
+#   config-check [KDIR]       (run by ./run.sh --in-tree)
+#
+# Fails when an option of ./config is not defined by any Kconfig file of
+# KDIR (a typo, or an option the tree does not have). Then says, for the
+# running kernel (/proc/config.gz, else /boot/config-$(uname -r)) and for
+# Debian's 6.12 guest kernel (scripts/kernel.sh 6.12), whether its config
+# satisfies the fragment, and names every option it misses.
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")/.."
+CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
+kdir=${1:-${KDIR:-$CACHE/linux}}
+status=0
+
+# The fragment as "NAME VALUE" lines; VALUE n for "# CONFIG_X is not set".
+wanted() {
+	sed -n -E 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)/\1 \2/p;
+		   s/^# (CONFIG_[A-Za-z0-9_]+) is not set/\1 n/p' config
+}
+
+symbols=$(find -H "$kdir" -name 'Kconfig*' -type f -print0 |
+	  xargs -0 sed -n -E 's/^[[:space:]]*(menu)?config[[:space:]]+(\w+).*/CONFIG_\2/p' |
+	  sort -u)
+missing=$(wanted | cut -d' ' -f1 | sort -u | comm -23 - <(echo "$symbols"))
+if [ -n "$missing" ]; then
+	echo "config: FAIL: not defined by any Kconfig file in $kdir:" $missing
+	status=1
+else
+	echo "config: all $(wanted | wc -l) options of config exist in $kdir's Kconfig"
+fi
+
+# satisfied WHAT CONFIG_TEXT: print which options a kernel config misses.
+satisfied() {
+	local what=$1 text=$2 name want have lacks=""
+	while read -r name want; do
+		have=$(sed -n -E "s/^$name=(.*)/\1/p" <<< "$text")
+		case $want:$have in
+		n:|n:n|y:y|m:y|m:m) ;;
+		*) [ "$want" = "$have" ] || lacks="$lacks $name=$want (has ${have:-not set})";;
+		esac
+	done < <(wanted)
+	if [ -n "$lacks" ]; then
+		echo "config: $what lacks:$lacks"
+	else
+		echo "config: $what satisfies config"
+	fi
+}
+
+if [ -r /proc/config.gz ]; then
+	satisfied "running kernel $(uname -r) (/proc/config.gz)" "$(zcat /proc/config.gz)"
+elif [ -r "/boot/config-$(uname -r)" ]; then
+	satisfied "running kernel $(uname -r)" "$(cat "/boot/config-$(uname -r)")"
+else
+	echo "config: running kernel $(uname -r): no /proc/config.gz, no /boot/config-$(uname -r)"
+fi
+
+if guest=$(scripts/kernel.sh 6.12 2>/dev/null) && [ -r "$guest/config" ]; then
+	satisfied "guest $(cat "$guest/release")" "$(cat "$guest/config")"
+else
+	echo "config: no Debian 6.12 guest kernel config (scripts/kernel.sh 6.12)"
+fi
+exit $status

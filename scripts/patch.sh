@@ -1,0 +1,239 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Write the upstream patch series that adds our files to a kernel tree, as
+# scripts/series describes it, and prove it: checkpatch --strict reports
+# nothing on any patch, the series applies with git am to the pristine
+# tree, and test_progs builds after each patch.
+#
+#   ./run.sh --patch [KDIR]      series in $PATCH_DIR (default: $OUTPUT/patches)
+#
+# The patches are signed off with the identity of git config user.name and
+# user.email.
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")/.."
+CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
+OUTPUT=${OUTPUT:-$PWD/build}
+out=${PATCH_DIR:-$OUTPUT/patches}
+LANE="patch"
+. scripts/tree.sh
+
+kdir=${1:-${KDIR:-$CACHE/linux}}
+tree_check "$kdir"
+btf=${VMLINUX_BTF:-$(scripts/kernel.sh 6.12)/vmlinux}
+
+name=$(basename "$(readlink -f "$kdir")")
+scratch=$CACHE/patch/$name
+mkdir -p "$CACHE/patch"
+exec 9> "$scratch.lock"
+flock 9
+repo=$scratch/tree
+sel=$repo/$SELFTESTS
+work=$scratch/series
+die() { tree_die "$*"; }
+
+who_name=$(git config user.name || true)
+who_email=$(git config user.email || true)
+if [ -z "$who_name" ] || [ -z "$who_email" ]; then
+	who_name="cpumask selftests"; who_email="bpf@localhost"
+	echo "patch: no git user.name/user.email: signed off as $who_name <$who_email>;" \
+	     "set yours before sending"
+fi
+g() {
+	git -C "$repo" -c user.name="$who_name" -c user.email="$who_email" \
+		-c commit.gpgsign=false -c core.hooksPath=/dev/null "$@"
+}
+
+# 1. scripts/series -> $work/N.{kind,subject,files,body}, N = 1, 2, ...
+rm -rf "$work"
+mkdir -p "$work"
+awk -v dir="$work" '
+	function fail(msg) {
+		printf "scripts/series:%d: %s\n", NR, msg > "/dev/stderr"; bad = 1; exit 1
+	}
+	state == 2 && $0 == "---" { state = 0; next }
+	state == 2 { print > (dir "/" n ".body"); next }
+	state == 1 && /^Files:/ { sub(/^Files:[ \t]*/, ""); print > (dir "/" n ".files"); next }
+	state == 1 && /^\t/ { print > (dir "/" n ".files"); next }
+	state == 1 && /^$/ { state = 2; next }
+	state == 1 { fail("expected Files:, a tab-indented line or a blank line") }
+	/^#/ || /^$/ { next }
+	/^(Cover|Subject): ./ {
+		n++; state = 1
+		kind = $1; sub(/:$/, "", kind); print kind > (dir "/" n ".kind")
+		sub(/^[A-Za-z]+: /, ""); print > (dir "/" n ".subject")
+		next
+	}
+	{ fail("expected Cover: or Subject:") }
+	END {
+		if (!bad && state) fail("stanza not ended by ---")
+		print n + 0 > (dir "/count")
+	}
+' scripts/series
+count=$(cat "$work/count")
+[ "$count" -gt 0 ] || die "scripts/series has no patch"
+
+# 2. Every file of ours in exactly one patch; every name matches a file.
+declare -A owner=()
+for f in $(our_files); do owner[$f]=; done
+cover=
+for ((i = 1; i <= count; i++)); do
+	touch "$work/$i.files" "$work/$i.body"
+	sed -i -e '/./,$!d' "$work/$i.body"	# no blank lines before the body
+	[ -s "$work/$i.body" ] || die "scripts/series: '$(cat "$work/$i.subject")' has no body"
+	if [ "$(cat "$work/$i.kind")" = Cover ]; then
+		[ "$i" = 1 ] || die "scripts/series: the cover letter must come first"
+		[ ! -s "$work/$i.files" ] || die "scripts/series: the cover letter names files"
+		cover=1
+		continue
+	fi
+	for pat in $(cat "$work/$i.files"); do
+		if [ "$pat" = config ]; then
+			[ -z "${owner[config]:-}" ] || die "scripts/series: config named twice"
+			owner[config]=$i
+			continue
+		fi
+		matched=$(compgen -G "$pat" || true)
+		[ -n "$matched" ] || die "scripts/series: '$pat' matches no file"
+		for f in $matched; do
+			[ "${owner[$f]+set}" ] ||
+				die "scripts/series: $f is none of our progs/, prog_tests/ files"
+			[ -z "${owner[$f]}" ] || die "scripts/series: $f is named twice"
+			owner[$f]=$i
+		done
+	done
+	[ -s "$work/$i.files" ] || die "scripts/series: '$(cat "$work/$i.subject")' names no file"
+done
+for f in $(our_files); do
+	[ -n "${owner[$f]}" ] ||
+		die "scripts/series: no patch adds $f: name it in a stanza that says what it tests"
+done
+
+# 3. The options of ./config the tree's selftests config lacks, inserted
+# where they sort, so that the patch touches nothing else.
+tree_config=$kdir/$SELFTESTS/config
+added=
+while read -r line; do
+	opt=$(sed -E 's/^# //; s/[= ].*//' <<< "$line")
+	theirs=$(grep -E "^$opt=|^# $opt is not set" "$tree_config" || true)
+	if [ -z "$theirs" ]; then
+		added+="$line"$'\n'
+	elif [ "$theirs" != "$line" ]; then
+		die "config wants '$line', the tree's $SELFTESTS/config has '$theirs'"
+	fi
+done < <(grep -E '^(CONFIG_|# CONFIG_)' config)
+added=${added%$'\n'}
+if [ -n "$added" ]; then
+	[ -n "${owner[config]:-}" ] ||
+		die "the tree's config lacks $(tr '\n' ' ' <<< "$added"): name config in a stanza"
+	for opt in $(sed -E 's/^# //; s/[= ].*//' <<< "$added"); do
+		grep -qw "$opt" "$work/${owner[config]}.body" ||
+			die "scripts/series: the body of the config patch must say why it adds $opt"
+	done
+elif [ -n "${owner[config]:-}" ]; then
+	die "scripts/series: names config, but the tree's config has every option already"
+fi
+merge_config() {
+	LC_ALL=C awk 'function key(l) { sub(/^# /, "", l); sub(/[= ].*/, "", l); return l }
+		NR == FNR { add[++n] = $0; next }
+		{ while (i < n && key(add[i + 1]) < key($0)) print add[++i]; print }
+		END { while (i < n) print add[++i] }' \
+		<(sed -E 's/^(# )?(CONFIG_[A-Za-z0-9_]+)/\2 &/' <<< "$added" | LC_ALL=C sort |
+		  cut -d' ' -f2-) "$tree_config"
+}
+
+# 4. A git repository of the pristine tree: tag base.
+tree_copy "$kdir" "$repo"
+if ! g rev-parse -q --verify refs/tags/base > /dev/null 2>&1; then
+	echo "patch: making $repo a git repository"
+	rm -rf "$repo/.git"
+	g init -q
+	g add -A -f .
+	g commit -q -m "$name"
+	g tag base
+fi
+fresh_branch() {
+	g checkout -q -f -B "$1" base
+	g clean -q -f -d -- "$SELFTESTS/progs" "$SELFTESTS/prog_tests"
+}
+
+# 5. One commit per stanza, then git format-patch.
+fresh_branch series
+for ((i = 1; i <= count; i++)); do
+	[ "$(cat "$work/$i.kind")" = Subject ] || continue
+	paths=()
+	for f in "${!owner[@]}"; do
+		[ "${owner[$f]}" = "$i" ] || continue
+		if [ "$f" = config ]; then
+			merge_config > "$sel/config.new"
+			mv "$sel/config.new" "$sel/config"
+		else
+			cp "$f" "$sel/$f"
+		fi
+		paths+=("$SELFTESTS/$f")
+	done
+	{ cat "$work/$i.subject"; echo; cat "$work/$i.body"
+	  echo; echo "Signed-off-by: $who_name <$who_email>"; } > "$work/$i.msg"
+	g add -- "${paths[@]}"
+	g commit -q -F "$work/$i.msg"
+done
+rm -rf "$out"
+g format-patch -q --subject-prefix="PATCH bpf-next" ${cover:+--cover-letter} \
+	-o "$out" base..series
+if [ -n "$cover" ]; then
+	letter=$(ls "$out"/0000-*.patch)
+	awk -v subject="$(cat "$work/1.subject")" -v body="$work/1.body" '
+		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
+		/^\*\*\* BLURB HERE \*\*\*$/ { while ((getline l < body) > 0) print l; next }
+		{ print }' "$letter" > "$letter.new"
+	mv "$letter.new" "$letter"
+fi
+patches=$(ls "$out"/0*.patch | sed '/\/0000-/d')
+echo "patch: wrote $(wc -w <<< "$patches") patches${cover:+ and a cover letter} to $out"
+
+# 6. checkpatch --strict: nothing at all. FILE_PATH_CHANGES ("added, moved
+# or deleted file(s), does MAINTAINERS need updating?") fires on any patch
+# that adds a file; get_maintainer.pl answers it instead: a BPF entry of
+# MAINTAINERS must already cover the files such a patch adds.
+status=0
+for p in $patches; do
+	report=$(cd "$out" && "$kdir/scripts/checkpatch.pl" --strict --ignore FILE_PATH_CHANGES \
+		 "$p" 2>&1) && rc=0 || rc=$?
+	total=$(grep '^total: ' <<< "$report" || true)
+	echo "patch: checkpatch --strict ${p##*/}: ${total:-no total line}"
+	if [ $rc != 0 ] || [[ $total != "total: 0 errors, 0 warnings, 0 checks, "* ]]; then
+		sed 's/^/    /' <<< "$report"
+		status=1
+	fi
+	grep -q '^new file mode' "$p" || continue
+	maint=$(cd "$kdir" && scripts/get_maintainer.pl --no-git --no-git-fallback --no-email \
+		--subsystem --no-rolestats "$p" 2>&1 || true)
+	if ! grep -q '^BPF ' <<< "$maint"; then
+		echo "patch: FAIL: no BPF entry of MAINTAINERS covers the files of ${p##*/}:"
+		sed 's/^/    /' <<< "$maint"
+		status=1
+	fi
+done
+
+# 7. git am on the pristine tree, test_progs built after each patch.
+fresh_branch am
+n=0
+for p in $patches; do
+	n=$((n + 1))
+	g am -q "$p" || { g am --abort || true; die "${p##*/} does not apply with git am"; }
+	tree_prune "$sel"
+	start=$SECONDS
+	tree_build "$sel" "$btf" "$scratch/build.log"
+	echo "patch: git am ${p##*/}: applies, test_progs builds ($((SECONDS - start)) s)"
+done
+g diff --quiet series am -- || die "git am did not reproduce the series"
+for f in $(our_files) config; do
+	[ "$f" = config ] && [ -z "$added" ] && continue
+	if [ "$f" = config ]; then
+		cmp -s <(merge_config) "$sel/config" || die "the tree's config is not ours merged"
+	else
+		cmp -s "$f" "$sel/$f" || die "$f in the tree differs from ours"
+	fi
+done
+echo "patch: $([ $status = 0 ] && echo ok || echo FAILED): series in $out"
+exit $status
