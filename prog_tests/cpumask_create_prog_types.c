@@ -208,7 +208,7 @@ static void test_fmod_ret(void)
 /* NULL when BPF LSM programs run here, or why not */
 static const char *bpf_lsm_inactive(void)
 {
-	static char reason[160];
+	static char reason[320];
 	char lsms[256] = "";
 	FILE *f;
 
