@@ -43,7 +43,7 @@ case "${1:-}" in
 --setup)	exec scripts/setup.sh ;;
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
---patch)	mode=patch; shift ;;
+--patch)	mode="patch"; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
 esac

@@ -19,12 +19,13 @@ series=$1
 [[ $series =~ ^[0-9]+\.[0-9]+$ ]] || die "bad kernel series '$series' (want e.g. 6.12)"
 
 esc=${series//./\\.}
-pkg=$(apt-cache search --names-only "^linux-image-$esc\.[0-9].*-cloud-amd64-unsigned\$" 2>/dev/null |
+flavour=cloud-amd64-unsigned
+pkg=$(apt-cache search --names-only "^linux-image-$esc\.[0-9].*-$flavour\$" 2>/dev/null |
 	awk '{ print $1 }' | sort -V | tail -n1 || true)
 if [ -z "$pkg" ]; then
 	# Offline and no package lists: take the newest one already cached.
 	pkg=$(cd "$CACHE/kernels" 2>/dev/null &&
-		ls -d "linux-image-$series".*-cloud-amd64-unsigned 2>/dev/null | sort -V | tail -n1 ||
+		ls -d "linux-image-$series".*-$flavour 2>/dev/null | sort -V | tail -n1 ||
 		true)
 	[ -n "$pkg" ] || die "no Debian cloud kernel for $series in apt (run ./run.sh --setup)"
 fi

@@ -20,15 +20,19 @@ die() { echo "setup: $*" >&2; exit 1; }
 # mirror name is ever written down here.
 bpo=/etc/apt/sources.list.d/bookworm-backports.sources
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
-	      true)
+	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources \
+		2>/dev/null || true)
 	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' \
 			       /etc/apt/sources.list 2>/dev/null || true)
 	[ -n "$uri" ] || die "no Debian archive URI found in /etc/apt"
-	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-		"$uri" > "$bpo"
+	cat > "$bpo" <<-EOF
+	Types: deb
+	URIs: $uri
+	Suites: bookworm-backports
+	Components: main
+	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
 	echo "setup: added bookworm-backports ($bpo)"
-	need_update=1
 fi
 
 missing=""
