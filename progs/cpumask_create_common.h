@@ -157,6 +157,11 @@ int bpf_cpumask_populate(struct cpumask *cpumask, void *src, size_t src__sz) __w
 void bpf_rcu_read_lock(void) __weak __ksym;
 void bpf_rcu_read_unlock(void) __weak __ksym;
 
+/* A map value holding one mask: bpf_kptr_xchg() moves masks in and out. */
+struct mask_slot {
+	struct bpf_cpumask __kptr * mask;
+};
+
 /* A bpf_cpumask is a struct cpumask to every query kfunc. */
 static inline const struct cpumask *cast(struct bpf_cpumask *mask)
 {

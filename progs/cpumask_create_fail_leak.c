@@ -20,10 +20,6 @@ char _license[] SEC("license") = "GPL";
  */
 #define LEAK_MSG "Unreleased reference id={{[0-9]+}} alloc_insn={{[0-9]+}}"
 
-struct mask_slot {
-	struct bpf_cpumask __kptr * mask;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, u32);

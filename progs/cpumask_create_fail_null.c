@@ -12,10 +12,6 @@
 
 char _license[] SEC("license") = "GPL";
 
-struct mask_slot {
-	struct bpf_cpumask __kptr * mask;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, u32);

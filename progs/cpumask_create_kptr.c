@@ -22,10 +22,6 @@ char _license[] SEC("license") = "GPL";
 /* the element of the array of structs the programs use: not the first */
 #define SLOT_IN_ARRAY	2
 
-struct mask_slot {
-	struct bpf_cpumask __kptr * mask;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, NR_SLOTS);
