@@ -77,15 +77,6 @@ out:
 	cpumask_create_runtime__destroy(skel);
 }
 
-static bool pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return ASSERT_OK(sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity");
-}
-
 /*
  * Dirty a batch of masks, free it, give the allocator time to recycle the
  * memory (freed masks wait for an RCU grace period), then check that masks

@@ -14,7 +14,6 @@
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_kfuncs.skel.h"
 
-#define NOT_ALLOWED	"calling kernel function bpf_cpumask_create is not allowed"
 #define CASES		1024	/* per kfunc, in batches of KF_BATCH */
 #define INTEROP_CASES	64	/* per affinity */
 #define MODEL_CPUS	8192	/* the largest NR_CPUS */
@@ -481,11 +480,7 @@ static struct cpumask_create_kfuncs *load_only(const char *prog_name)
 	err = cpumask_create_kfuncs__load(skel);
 	if (!err)
 		return skel;
-	if (strstr(load_log, NOT_ALLOWED)) {
-		/* SYSCALL programs may call the cpumask kfuncs since 6.10 */
-		printf("SKIP: no bpf_cpumask_create in SYSCALL programs here: %s\n", NOT_ALLOWED);
-		test__skip();
-	} else {
+	if (!skip_refused_prog_type(BPF_PROG_TYPE_SYSCALL, load_log)) {
 		ASSERT_OK(err, "load");
 		printf("%s", load_log);
 	}

@@ -278,16 +278,6 @@ static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 	}
 }
 
-/* sched_setaffinity() to @cpu; a caller restores what it saved */
-static bool pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return ASSERT_OK(sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity");
-}
-
 static const char *two_cpus_missing(void)
 {
 	cpu_set_t set;
@@ -311,13 +301,13 @@ static void test_cross_cpu(int from, int to)
 		return;
 	if (!ASSERT_OK(sched_getaffinity(0, sizeof(saved), &saved), "sched_getaffinity"))
 		return;
-	if (!pin_to(from) || !run(skel->progs.create_on_this_cpu))
+	if (!pin_to_cpu(from) || !run(skel->progs.create_on_this_cpu))
 		goto restore;
 	ASSERT_EQ(skel->bss->stored.cpu, from, "created on");
 	ASSERT_EQ(skel->bss->stored.bits, 1ULL << from, "bits: the creating CPU");
 	ASSERT_EQ(skel->bss->stored.refs, 1, "reference count");
 
-	if (!pin_to(to) || !run(skel->progs.release_on_this_cpu))
+	if (!pin_to_cpu(to) || !run(skel->progs.release_on_this_cpu))
 		goto restore;
 	ASSERT_EQ(skel->bss->taken.found, 1, "taken out");
 	ASSERT_EQ(skel->bss->taken.cpu, to, "released on");

@@ -23,7 +23,6 @@
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_prog_types.skel.h"
 
-#define NOT_ALLOWED	"calling kernel function bpf_cpumask_create is not allowed"
 #define TRIGGER_FILE	"/dev/null"
 #define CC_BYTES	(4 << 20)	/* sent through the congestion control */
 #define PERF_RUNS	3		/* perf_event samples to wait for */
@@ -66,45 +65,32 @@ static struct cpumask_create_prog_types *open_only(const char *prog_name)
 	return skel;
 }
 
-/*
- * The first kernel whose verifier lets @type call bpf_cpumask_create(); the
- * test cpumask_create_allowed_types checks the refusal on older kernels.
- */
-static int allowed_since(const char *type)
-{
-	if (!strcmp(type, "SYSCALL"))
-		return KVER(6, 10);
-	if (!strcmp(type, "TRACEPOINT") || !strcmp(type, "PERF_EVENT"))
-		return KVER(6, 12);
-	return KVER(6, 3);
-}
-
 /* Load; false (skel destroyed) when the load failed or the subtest skipped. */
-static bool load_or_skip(struct cpumask_create_prog_types *skel, const char *type)
+static bool load_or_skip(struct cpumask_create_prog_types *skel, enum bpf_prog_type type)
 {
 	int err;
 
 	load_log[0] = '\0';
 	err = cpumask_create_prog_types__load(skel);
-	/* a refusal is a skip only on a kernel older than the type's first */
-	if (err && strstr(load_log, NOT_ALLOWED) && running_kernel() < allowed_since(type)) {
-		printf("SKIP: no bpf_cpumask_create in %s programs before %d.%d: %s\n", type,
-		       allowed_since(type) >> 8, allowed_since(type) & 0xff, NOT_ALLOWED);
-		test__skip();
-	} else if (!ASSERT_OK(err, "load")) {
-		printf("%s", load_log);
-	} else {
+	if (!err)
 		return true;
+	if (!skip_refused_prog_type(type, load_log)) {
+		ASSERT_OK(err, "load");
+		printf("%s", load_log);
 	}
 	cpumask_create_prog_types__destroy(skel);
 	return false;
 }
 
-static struct cpumask_create_prog_types *load_only(const char *prog_name, const char *type)
+static struct cpumask_create_prog_types *load_only(const char *prog_name)
 {
 	struct cpumask_create_prog_types *skel = open_only(prog_name);
+	struct bpf_program *prog;
 
-	return skel && load_or_skip(skel, type) ? skel : NULL;
+	if (!skel)
+		return NULL;
+	prog = bpf_object__find_program_by_name(skel->obj, prog_name);
+	return load_or_skip(skel, bpf_program__type(prog)) ? skel : NULL;
 }
 
 /*
@@ -166,7 +152,7 @@ static void test_fentry(void)
 
 	if (skip_because(trampoline_unsupported()))
 		return;
-	skel = load_only("create_in_fentry", "fentry");
+	skel = load_only("create_in_fentry");
 	if (!skel)
 		return;
 	run_file_open_hook(skel, skel->progs.create_in_fentry, &skel->bss->fentry_report);
@@ -180,7 +166,7 @@ static void test_fexit(void)
 
 	if (skip_because(trampoline_unsupported()))
 		return;
-	skel = load_only("create_in_fexit", "fexit");
+	skel = load_only("create_in_fexit");
 	if (!skel)
 		return;
 	r = run_file_open_hook(skel, skel->progs.create_in_fexit, &skel->bss->fexit_report);
@@ -196,7 +182,7 @@ static void test_fmod_ret(void)
 
 	if (skip_because(trampoline_unsupported()))
 		return;
-	skel = load_only("create_in_fmod_ret", "fmod_ret");
+	skel = load_only("create_in_fmod_ret");
 	if (!skel)
 		return;
 	r = run_file_open_hook(skel, skel->progs.create_in_fmod_ret, &skel->bss->fmod_ret_report);
@@ -234,7 +220,7 @@ static void test_lsm(bool sleepable)
 
 	if (skip_because(bpf_lsm_inactive()))
 		return;
-	skel = load_only(name, sleepable ? "lsm.s" : "lsm");
+	skel = load_only(name);
 	if (!skel)
 		return;
 	if (sleepable)
@@ -252,7 +238,7 @@ static void test_tp_btf(void)
 	struct hook_report *r;
 	struct bpf_link *link;
 
-	skel = load_only("create_in_tp_btf", "tp_btf");
+	skel = load_only("create_in_tp_btf");
 	if (!skel)
 		return;
 	skel->data->target_syscall = SYS_getpgid;
@@ -289,7 +275,7 @@ static void test_iter_task(void)
 	char buf[64];
 	int fd, n, tries;
 
-	skel = load_only("create_in_iter_task", "iter/task");
+	skel = load_only("create_in_iter_task");
 	if (!skel)
 		return;
 	link = bpf_program__attach_iter(skel->progs.create_in_iter_task, NULL);
@@ -324,7 +310,7 @@ static void test_syscall(void)
 
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
-	skel = load_only("create_in_syscall", "SYSCALL");
+	skel = load_only("create_in_syscall");
 	if (!skel)
 		return;
 	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.create_in_syscall), &opts),
@@ -347,7 +333,7 @@ static void test_syscall_ctx(void)
 		    .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx));
 
-	skel = load_only("create_in_syscall_from_ctx", "SYSCALL");
+	skel = load_only("create_in_syscall_from_ctx");
 	if (!skel)
 		return;
 	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.create_in_syscall_from_ctx),
@@ -492,7 +478,7 @@ static void test_struct_ops(void)
 		cpumask_create_prog_types__destroy(skel);
 		return;
 	}
-	if (!load_or_skip(skel, "STRUCT_OPS"))
+	if (!load_or_skip(skel, BPF_PROG_TYPE_STRUCT_OPS))
 		return;
 	ASSERT_FALSE(cc_listed(name), "listed before attach");
 	link = bpf_map__attach_struct_ops(skel->maps.cpumask_cc);
@@ -588,7 +574,7 @@ static void test_tracepoint(void)
 	char why[160];
 	int id;
 
-	skel = load_only("create_in_tracepoint", "TRACEPOINT");
+	skel = load_only("create_in_tracepoint");
 	if (!skel)
 		return;
 	/* the load above proves the verifier's consent; now fire it */
@@ -624,7 +610,7 @@ static void test_perf_event(void)
 	struct bpf_link *link;
 	struct timespec t0, t;
 
-	skel = load_only("create_in_perf_event", "PERF_EVENT");
+	skel = load_only("create_in_perf_event");
 	if (!skel)
 		return;
 	link = attach_perf(skel->progs.create_in_perf_event, &attr);
