@@ -4,9 +4,9 @@
 #
 #   scripts/vm.sh [KERNEL...] [-- TEST_PROGS_ARGS...]
 #
-# KERNEL is a series (6.1, 6.12: Debian's newest cloud kernel, fetched and
-# cached by scripts/kernel.sh) or the path to a bzImage/vmlinuz with BTF.
-# Default: 6.1 6.12. The guest boots from a busybox initramfs that holds
+# KERNEL is a series (6.1, 7.3: Debian's newest cloud kernel, fetched and
+# cached by scripts/kernel.sh), "all" (every series Debian carries) or the
+# path to a bzImage/vmlinuz with BTF. Default: VM_DEFAULT_SERIES (lib.sh). The guest boots from a busybox initramfs that holds
 # test_progs and the libraries it links; test_progs' output and exit status
 # come back on a second serial port, the kernel's console on the first.
 #
@@ -19,8 +19,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-export CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
-export KDIR=${KDIR:-$CACHE/linux}
+. "$repo/scripts/lib.sh"
+export KDIR=${KDIR:-$STABLE_TREE}
 OUTPUT=${OUTPUT:-$repo/build}
 TEST_PROGS=${TEST_PROGS:-$OUTPUT/test_progs}
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -33,14 +33,18 @@ CMDLINE="console=ttyS0 rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,
 # Console lines that mean the guest kernel itself went wrong.
 KERNEL_ERRORS='Kernel panic|Oops|BUG:|general protection fault|WARNING: CPU'
 
-die() { echo "vm.sh: $*" >&2; exit 1; }
-
 kernels=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-	kernels+=("$1"); shift
+	if [ "$1" = all ]; then
+		mapfile -t -O ${#kernels[@]} kernels < <("$repo/scripts/kernel.sh" --list)
+	else
+		kernels+=("$1")
+	fi
+	shift
 done
 [ "${1:-}" = "--" ] && shift
-[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
+# shellcheck disable=SC2206 # a list of series
+[ ${#kernels[@]} -gt 0 ] || kernels=($VM_DEFAULT_SERIES)
 
 command -v "$QEMU" >/dev/null || die "$QEMU not found: run ./run.sh --setup"
 for tool in cpio readelf strings timeout; do
