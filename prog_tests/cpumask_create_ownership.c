@@ -39,18 +39,6 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/*
- * A map update from user space over a value that holds a kptr: through 7.1
- * the kernel frees the old kptr (array_map_update_elem() calls
- * bpf_obj_free_fields(); read in 6.12, observed on 6.12 and 6.18). Upstream
- * changed that in 7.2: the update leaves the kptr in place (taken from the
- * issue this test was written for; not observed here).
- */
-static bool update_frees_kptr(void)
-{
-	return running_kernel() < KVER(7, 2);
-}
-
 static struct cpumask_create_kptr *kptr_load(void)
 {
 	struct cpumask_create_kptr *skel;
@@ -182,7 +170,7 @@ static void test_update_from_user_space(void)
 		return;
 	if (!run(skel->progs.read_array_map_under_rcu))
 		return;
-	if (update_frees_kptr()) {
+	if (!kptr_survives_update_and_delete()) {
 		ASSERT_EQ(skel->bss->seen.found, 0, "update freed the kptr");
 	} else {
 		check_view(&skel->bss->seen, mask, 1, "update kept the kptr");
@@ -512,14 +500,102 @@ static __u64 store_watched(struct cpumask_create_kptr *skel, struct bpf_program 
 	return watch(dtor, skel->bss->stored.mask) ? skel->bss->stored.mask : 0;
 }
 
-/* Deleting an element holding a mask runs the destructor on the mask, once. */
-static void test_dtor_on_delete(void)
+/* A map whose elements are found by key, with its three programs. */
+struct keyed {
+	const char *name;	/* array_map, hash_map, ... */
+	struct bpf_map *map;
+	struct bpf_program *store, *read, *take;
+};
+
+static bool keyed_get(struct cpumask_create_kptr *skel, const char *name, struct keyed *k)
+{
+	char buf[64];
+
+	k->name = name;
+	snprintf(buf, sizeof(buf), "%.*s_masks", (int)(strlen(name) - 4), name);
+	k->map = bpf_object__find_map_by_name(skel->obj, buf);
+	snprintf(buf, sizeof(buf), "store_in_%s", name);
+	k->store = bpf_object__find_program_by_name(skel->obj, buf);
+	snprintf(buf, sizeof(buf), "read_%s_under_rcu", name);
+	k->read = bpf_object__find_program_by_name(skel->obj, buf);
+	snprintf(buf, sizeof(buf), "take_from_%s", name);
+	k->take = bpf_object__find_program_by_name(skel->obj, buf);
+	return ASSERT_OK_PTR(k->map, name) && ASSERT_OK_PTR(k->store, "store program") &&
+	       ASSERT_OK_PTR(k->read, "read program") && ASSERT_OK_PTR(k->take, "take program");
+}
+
+/*
+ * The destructor has not run on @mask: checked after a grace period, so
+ * that a free deferred past one would have shown.
+ */
+static void assert_no_dtor_call(struct cpumask_create_dtor *dtor, __u64 mask, const char *what)
+{
+	ASSERT_OK(sync_rcu(), "sync_rcu");
+	ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, 0), 0, what);
+}
+
+/*
+ * User space updates (@delete: deletes) key 1 of @name while it holds a
+ * mask. Up to 7.0 the destructor runs then; from 7.1 the mask stays in the
+ * element's memory, and is destroyed with the map. Each subtest has a map
+ * of its own: from 7.1 a stray mask would turn up in later subtests.
+ */
+static void test_dtor_on_write(const char *name, bool delete)
+{
+	bool kept = kptr_survives_update_and_delete();
+	bool array = !strcmp(name, "array_map");
+	struct cpumask_create_kptr *skel;
+	struct cpumask_create_dtor *dtor;
+	__u64 value = 0;	/* a struct mask_slot; user space writes no kptr */
+	struct keyed k;
+	__u32 key = 1;
+	__u64 mask;
+	int err;
+
+	dtor = dtor_get();
+	if (!dtor)
+		return;
+	skel = kptr_load();
+	if (!skel || !keyed_get(skel, name, &k))
+		goto out;
+	skel->bss->key = key;
+	mask = store_watched(skel, k.store, dtor);
+	if (!mask)
+		goto out;
+	if (delete)
+		err = bpf_map__delete_elem(k.map, &key, sizeof(key), 0);
+	else
+		err = bpf_map__update_elem(k.map, &key, sizeof(key), &value, sizeof(value),
+					   BPF_EXIST);
+	if (!ASSERT_OK(err, delete ? "delete" : "update"))
+		goto out;
+	if (kept) {
+		assert_no_dtor_call(dtor, mask, "destructor calls");
+	} else {
+		ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, 1), 1, "destructor calls");
+		ASSERT_EQ(calls_on(dtor, mask).dtor_last_ref, 1, "it held the last ref");
+	}
+	if (!delete) {
+		/* an array's element is updated in place, a hash's replaced */
+		if (!run(k.read))
+			goto out;
+		ASSERT_EQ(skel->bss->seen.found, kept && array, "mask in the slot");
+	}
+	cpumask_create_kptr__destroy(skel);
+	skel = NULL;
+	ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, 1), 1, "destructor calls, map freed");
+out:
+	cpumask_create_kptr__destroy(skel);
+}
+
+/* The twin: a mask the program took out is released, not destroyed. */
+static void test_delete_after_take(void)
 {
 	struct cpumask_create_kptr *skel;
 	struct cpumask_create_dtor *dtor;
 	struct mask_calls calls;
-	__u64 hash_mask, lru_mask, taken_mask;
-	__u32 key = 1;
+	__u64 mask;
+	__u32 key = 2;
 
 	dtor = dtor_get();
 	if (!dtor)
@@ -528,73 +604,78 @@ static void test_dtor_on_delete(void)
 	if (!skel)
 		return;
 	skel->bss->key = key;
-	hash_mask = store_watched(skel, skel->progs.store_in_hash_map, dtor);
-	lru_mask = store_watched(skel, skel->progs.store_in_lru_hash_map, dtor);
-	if (!hash_mask || !lru_mask)
-		return;
-
-	if (!ASSERT_OK(bpf_map__delete_elem(skel->maps.hash_masks, &key, sizeof(key), 0),
-		       "delete hash"))
-		return;
-	ASSERT_EQ(wait_for_dtor_calls(dtor, &hash_mask, 1, 1), 1, "hash: destructor calls");
-	ASSERT_EQ(calls_on(dtor, hash_mask).dtor_last_ref, 1, "hash: it held the last ref");
-
-	if (!ASSERT_OK(bpf_map__delete_elem(skel->maps.lru_hash_masks, &key, sizeof(key), 0),
-		       "delete LRU hash"))
-		return;
-	ASSERT_EQ(wait_for_dtor_calls(dtor, &lru_mask, 1, 1), 1, "LRU hash: destructor calls");
-
-	/* the twin: a mask the program took out is released, not destroyed */
-	key = 2;
-	skel->bss->key = key;
-	taken_mask = store_watched(skel, skel->progs.store_in_hash_map, dtor);
-	if (!taken_mask || !run(skel->progs.take_from_hash_map) ||
-	    !ASSERT_EQ(skel->bss->taken.mask, taken_mask, "taken out"))
+	mask = store_watched(skel, skel->progs.store_in_hash_map, dtor);
+	if (!mask || !run(skel->progs.take_from_hash_map) ||
+	    !ASSERT_EQ(skel->bss->taken.mask, mask, "taken out"))
 		return;
 	if (!ASSERT_OK(bpf_map__delete_elem(skel->maps.hash_masks, &key, sizeof(key), 0),
 		       "delete emptied element"))
 		return;
-	calls = calls_on(dtor, taken_mask);
-	ASSERT_EQ(calls.dtor_calls, 0, "taken out: destructor calls");
+	assert_no_dtor_call(dtor, mask, "taken out: destructor calls");
+	calls = calls_on(dtor, mask);
 	ASSERT_EQ(calls.last_releases, 1, "taken out: freed by its release");
 }
 
-/* An update from user space over an array element holding a mask. */
-static void test_dtor_on_update(void)
+/*
+ * A new element, made by user space under another key after the element
+ * holding a mask was deleted: from 7.1 it can be built in the deleted
+ * element's memory, kptr included, and a program reading the new key finds
+ * the deleted key's mask. Pinned to one CPU, the map's free lists hand back
+ * the element just freed, which makes it happen every time.
+ */
+static void test_new_element_after_delete(const char *name)
 {
+	bool kept = kptr_survives_update_and_delete();
 	struct cpumask_create_kptr *skel;
-	struct cpumask_create_dtor *dtor;
-	__u64 mask, value = 0;
-	__u32 key = 1;
-	bool frees = update_frees_kptr();
+	__u64 value = 0;	/* a struct mask_slot; user space writes no kptr */
+	__u32 key = 1, new_key = 2;
+	cpu_set_t saved;
+	struct keyed k;
+	__u64 mask;
 
-	dtor = dtor_get();
-	if (!dtor)
+	if (!ASSERT_OK(sched_getaffinity(0, sizeof(saved), &saved), "sched_getaffinity"))
 		return;
-	skel = kptr_get();
-	if (!skel)
-		return;
+	skel = kptr_load();
+	if (!skel || !keyed_get(skel, name, &k) || !pin_to_cpu(0))
+		goto out;
 	skel->bss->key = key;
-	mask = store_watched(skel, skel->progs.store_in_array_map, dtor);
-	if (!mask)
-		return;
-	if (!ASSERT_OK(bpf_map__update_elem(skel->maps.array_masks, &key, sizeof(key),
-					    &value, sizeof(value), BPF_ANY), "update"))
-		return;
-	ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, frees), frees, "destructor calls");
-	ASSERT_EQ(calls_on(dtor, mask).dtor_last_ref, frees, "it held the last ref");
-	if (!run(skel->progs.take_from_array_map))
-		return;
-	ASSERT_EQ(skel->bss->taken.found, !frees, "mask still in the slot");
+	if (!run(k.store) || !ASSERT_EQ(skel->bss->stored.found, 1, "stored"))
+		goto out;
+	mask = skel->bss->stored.mask;
+	if (!ASSERT_OK(bpf_map__delete_elem(k.map, &key, sizeof(key), 0), "delete") ||
+	    !ASSERT_OK(bpf_map__update_elem(k.map, &new_key, sizeof(new_key), &value,
+					    sizeof(value), BPF_NOEXIST), "new element"))
+		goto out;
+	skel->bss->key = new_key;
+	if (!run(k.read))
+		goto out;
+	if (kept) {
+		check_view(&skel->bss->seen, mask, 1, "new element holds the deleted key's mask");
+		run(k.take);
+	} else {
+		ASSERT_EQ(skel->bss->seen.found, 0, "new element empty");
+	}
+out:
+	sched_setaffinity(0, sizeof(saved), &saved);
+	cpumask_create_kptr__destroy(skel);
 }
 
-/* Freeing maps with masks in every slot runs the destructor once per mask. */
+/*
+ * Freeing maps with masks in every slot, one key of each hash deleted
+ * before, runs the destructor once per mask stored: at the delete up to 7.0,
+ * at the map's free from 7.1.
+ */
 static void test_dtor_on_map_free(void)
 {
+	static const char * const names[] = {
+		"array_map", "hash_map", "hash_no_prealloc_map", "lru_hash_map",
+	};
 	struct cpumask_create_kptr *skel = NULL;
 	struct cpumask_create_dtor *dtor;
-	__u64 masks[8];
-	int n = 0, i, slots;
+	__u64 masks[4 * 4];
+	int n = 0, i, j, slots;
+	struct keyed k;
+	__u32 key = 0;
 
 	dtor = dtor_get();
 	if (!dtor)
@@ -603,18 +684,23 @@ static void test_dtor_on_map_free(void)
 	if (!skel)
 		goto out;
 	slots = bpf_map__max_entries(skel->maps.array_masks);
-	if (!ASSERT_LE(2 * slots, ARRAY_SIZE(masks), "slots"))
+	if (!ASSERT_LE(ARRAY_SIZE(names) * slots, ARRAY_SIZE(masks), "slots"))
 		goto out;
-	for (i = 0; i < slots; i++) {
-		skel->bss->key = i;
-		masks[n] = store_watched(skel, skel->progs.store_in_array_map, dtor);
-		if (!masks[n++])
+	for (j = 0; j < ARRAY_SIZE(names); j++) {
+		if (!keyed_get(skel, names[j], &k))
 			goto out;
-		masks[n] = store_watched(skel, skel->progs.store_in_hash_map, dtor);
-		if (!masks[n++])
+		for (i = 0; i < slots; i++) {
+			skel->bss->key = i;
+			masks[n] = store_watched(skel, k.store, dtor);
+			if (!masks[n++])
+				goto out;
+		}
+		if (j && !ASSERT_OK(bpf_map__delete_elem(k.map, &key, sizeof(key), 0), "delete"))
 			goto out;
 	}
-	ASSERT_EQ(wait_for_dtor_calls(dtor, masks, n, 0), 0, "destructor calls before");
+	/* the deleted masks', up to 7.0 */
+	ASSERT_EQ(wait_for_dtor_calls(dtor, masks, n, kptr_survives_update_and_delete() ? 0 : 3),
+		  kptr_survives_update_and_delete() ? 0 : 3, "destructor calls before");
 	cpumask_create_kptr__destroy(skel);
 	skel = NULL;
 	ASSERT_EQ(wait_for_dtor_calls(dtor, masks, n, n), n, "destructor calls after");
@@ -691,16 +777,34 @@ void test_cpumask_create_ownership(void)
 		test_cross_cpu(1, 0);
 	if (test__start_subtest("replace_under_readers"))
 		test_replace_under_readers();
-	if (test__start_subtest("dtor_on_delete"))
-		test_dtor_on_delete();
-	if (test__start_subtest("dtor_on_update"))
-		test_dtor_on_update();
+	if (test__start_subtest("dtor_on_update_array"))
+		test_dtor_on_write("array_map", false);
+	if (test__start_subtest("dtor_on_update_hash"))
+		test_dtor_on_write("hash_map", false);
+	if (test__start_subtest("dtor_on_update_hash_no_prealloc"))
+		test_dtor_on_write("hash_no_prealloc_map", false);
+	if (test__start_subtest("dtor_on_update_lru_hash"))
+		test_dtor_on_write("lru_hash_map", false);
+	if (test__start_subtest("dtor_on_delete_hash"))
+		test_dtor_on_write("hash_map", true);
+	if (test__start_subtest("dtor_on_delete_hash_no_prealloc"))
+		test_dtor_on_write("hash_no_prealloc_map", true);
+	if (test__start_subtest("dtor_on_delete_lru_hash"))
+		test_dtor_on_write("lru_hash_map", true);
+	if (test__start_subtest("no_dtor_on_delete_after_take"))
+		test_delete_after_take();
 	if (test__start_subtest("dtor_on_map_free"))
 		test_dtor_on_map_free();
 	if (test__start_subtest("dtor_on_global"))
 		test_dtor_on_global();
 	if (test__start_subtest("last_release_frees"))
 		test_last_release_frees();
+	if (test__start_subtest("new_element_after_delete_hash"))
+		test_new_element_after_delete("hash_map");
+	if (test__start_subtest("new_element_after_delete_hash_no_prealloc"))
+		test_new_element_after_delete("hash_no_prealloc_map");
+	if (test__start_subtest("new_element_after_delete_lru_hash"))
+		test_new_element_after_delete("lru_hash_map");
 	cpumask_create_dtor__destroy(dtor_skel);
 	dtor_skel = NULL;
 	cpumask_create_kptr__destroy(shared_skel);

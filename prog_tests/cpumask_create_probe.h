@@ -9,6 +9,8 @@
 #define __CPUMASK_CREATE_PROBE_H
 
 #include <sched.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <bpf/btf.h>
 
@@ -27,6 +29,13 @@ static inline int running_kernel(void)
 
 #define CPUMASK_CREATE_NOT_ALLOWED \
 	"calling kernel function bpf_cpumask_create is not allowed"
+
+/*
+ * ---- Per-version facts -------------------------------------------------
+ * What differs between kernels, each with the first Debian kernel where it
+ * was observed booted (./run.sh --vm SERIES) and, where we read it, why.
+ * Nothing here is a guess: a fact no booted kernel showed does not belong.
+ */
 
 /*
  * The first kernel whose verifier lets programs of @type call
@@ -48,9 +57,8 @@ static inline int cpumask_create_allowed_since(enum bpf_prog_type type)
 	case BPF_PROG_TYPE_PERF_EVENT:
 		return KVER(6, 12);
 	/*
-	 * "bpf: allow calling kfuncs from raw_tp programs", posted to bpf-next
-	 * in December 2025, after 6.19's merge window: 7.0 at the earliest
-	 * (not observed on a kernel yet).
+	 * btf.c maps RAW_TRACEPOINT to the tracing kfunc hook. Observed:
+	 * refused on the 6.19.14 guest, allowed on the 7.0.13 guest.
 	 */
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 		return KVER(7, 0);
@@ -58,6 +66,35 @@ static inline int cpumask_create_allowed_since(enum bpf_prog_type type)
 		return 0;
 	}
 }
+
+/*
+ * From 7.1 a kptr in a map element survives the element's update or delete
+ * from user space: bpf_obj_cancel_fields() only cancels timers and the like;
+ * the destructor runs when the element's memory is freed (htab_mem_dtor(),
+ * or at map free for preallocated maps), and a new element built in that
+ * memory keeps the kptr. Observed: 7.1.13 guest; the 7.0.13 guest runs the
+ * destructor at the update or delete.
+ */
+static inline bool kptr_survives_update_and_delete(void)
+{
+	return running_kernel() >= KVER(7, 1);
+}
+
+/*
+ * Releasing a pointer the program holds no reference on (released already,
+ * still stored in a map, the task's own mask). Observed: through 7.1.13 the
+ * verifier says "R1 type=scalar expected=fp" (EACCES) once it was released,
+ * "R1 must be referenced or trusted" (EINVAL) otherwise; from the 7.2.13
+ * guest it names the rule, RELEASE_UNREFERENCED, with EINVAL for all.
+ */
+static inline bool release_checks_reference(void)
+{
+	return running_kernel() >= KVER(7, 2);
+}
+
+#define RELEASE_UNREFERENCED \
+	"release kfunc bpf_cpumask_release expects referenced PTR_TO_BTF_ID passed to R1"
+/* ---- end of per-version facts ----------------------------------------- */
 
 /*
  * After a failed load whose verifier @log refuses the kfunc to @type: on a
@@ -170,6 +207,15 @@ static inline bool pin_to_cpu(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return ASSERT_OK(sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity");
+}
+
+/*
+ * Wait for an RCU grace period, as upstream's kern_sync_rcu() does: frees
+ * deferred past one have then been queued.
+ */
+static inline int sync_rcu(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_SHARED, 0, 0);
 }
 
 /* Skip the running test (or subtest) when @reason is set; say why. */

@@ -44,6 +44,60 @@ void test_cpumask_create_fail_context(void)
 }
 
 /*
+ * Releasing a pointer without a reference is rejected on every kernel, but
+ * how changed in 7.2 (see release_checks_reference()): the message pinned
+ * in progs/ accepts both, this checks which one, and the errno, per kernel.
+ */
+static const struct {
+	const char *prog;
+	const char *before_7_2;	/* the message up to 7.1 */
+	int errno_before_7_2;
+} release_unreferenced[] = {
+	{ "release_twice_after_null_check", "R1 type=scalar expected=fp", EACCES },
+	{ "release_stored_mask_without_xchg", "R1 must be referenced or trusted", EINVAL },
+	{ "release_task_cpumask", "R1 must be referenced or trusted", EINVAL },
+};
+
+static void test_release_unreferenced_one(int i, char *log, size_t log_sz)
+{
+	bool named = release_checks_reference();
+	struct cpumask_create_fail_lifetime *skel;
+	struct bpf_program *prog;
+	int err;
+
+	skel = cpumask_create_fail_lifetime__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return;
+	prog = bpf_object__find_program_by_name(skel->obj, release_unreferenced[i].prog);
+	if (!ASSERT_OK_PTR(prog, release_unreferenced[i].prog))
+		goto out;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	prog = bpf_object__find_program_by_name(skel->obj, release_unreferenced[i].prog);
+	bpf_program__set_autoload(prog, true);
+	bpf_program__set_log_buf(prog, log, log_sz);
+	log[0] = '\0';
+	err = cpumask_create_fail_lifetime__load(skel);
+	ASSERT_EQ(err, named ? -EINVAL : -release_unreferenced[i].errno_before_7_2, "load error");
+	ASSERT_HAS_SUBSTR(log, named ? RELEASE_UNREFERENCED : release_unreferenced[i].before_7_2,
+			  "verifier log");
+out:
+	cpumask_create_fail_lifetime__destroy(skel);
+}
+
+void test_cpumask_create_release_unreferenced(void)
+{
+	static char log[64 * 1024];
+	size_t i;
+
+	if (skip_because(cpumask_create_unsupported()))
+		return;
+	for (i = 0; i < ARRAY_SIZE(release_unreferenced); i++)
+		if (test__start_subtest(release_unreferenced[i].prog))
+			test_release_unreferenced_one(i, log, sizeof(log));
+}
+
+/*
  * One body loaded as each program type: allowed or refused by the verifier
  * as cpumask_create_allowed_since() says for the running kernel. The subtest
  * is the type; its program is create_in_<type>.

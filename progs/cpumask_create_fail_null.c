@@ -23,7 +23,7 @@ struct {
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_set_cpu#")
-__msg("Possibly NULL pointer passed to trusted arg1")
+__msg("Possibly NULL pointer passed to trusted {{(arg1|R2)}}")
 int mutate_unchecked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();
@@ -51,7 +51,7 @@ int mutate_checked_mask(void *ctx)
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_weight#")
-__msg("Possibly NULL pointer passed to trusted arg0")
+__msg("Possibly NULL pointer passed to trusted {{(arg0|R1)}}")
 int query_unchecked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();
@@ -81,7 +81,7 @@ int query_checked_mask(void *ctx)
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_release#")
-__msg("Possibly NULL pointer passed to trusted arg0")
+__msg("Possibly NULL pointer passed to trusted {{(arg0|R1)}}")
 int release_unchecked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();
@@ -105,7 +105,7 @@ int release_checked_mask(void *ctx)
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_acquire#")
-__msg("Possibly NULL pointer passed to trusted arg0")
+__msg("Possibly NULL pointer passed to trusted {{(arg0|R1)}}")
 int acquire_unchecked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create(), *ref;
@@ -135,7 +135,7 @@ int acquire_checked_mask(void *ctx)
 SEC("syscall")
 __failure
 __msg("call bpf_kptr_xchg#")
-__msg("Possibly NULL pointer passed to helper arg2")
+__msg("Possibly NULL pointer passed to helper {{(arg2|R2)}}")
 int kptr_xchg_unchecked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create(), *old;
@@ -178,7 +178,7 @@ int kptr_xchg_checked_mask(void *ctx)
 /* A plain load through it. */
 SEC("syscall")
 __failure
-__msg("R0 invalid mem access 'ptr_or_null_'")
+__msg("R0 invalid mem access '{{(trusted_)?}}ptr_or_null_'")
 int read_unchecked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();

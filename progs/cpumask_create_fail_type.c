@@ -35,7 +35,7 @@ struct {
  */
 SEC("syscall")
 __failure
-__msg("kernel function bpf_cpumask_copy args#0 expected pointer to STRUCT bpf_cpumask")
+__msg("kernel function bpf_cpumask_copy {{(args#0|R1)}} expected pointer to STRUCT bpf_cpumask")
 __msg(" but R1 has a pointer to STRUCT cpumask")
 int copy_into_task_cpumask(void *ctx)
 {
@@ -73,7 +73,7 @@ int copy_from_task_cpumask(void *ctx)
  */
 SEC("syscall")
 __failure
-__msg("kernel function bpf_cpumask_set_cpu args#1 expected pointer to STRUCT bpf_cpumask")
+__msg("kernel function bpf_cpumask_set_cpu {{(args#1|R2)}} expected pointer to STRUCT bpf_cpumask")
 __msg(" but R2 has a pointer to STRUCT bpf_cpumask")
 int mutate_offset_pointer(void *ctx)
 {
@@ -221,7 +221,7 @@ int kptr_xchg_into_untrusted_kptr(void *ctx)
 /* ...and declared as a struct bpf_cpumask. */
 SEC("syscall")
 __failure
-__msg("invalid kptr access, R2 type=ptr_bpf_cpumask expected=ptr_task_struct")
+__msg("invalid kptr access, R2 type={{(trusted_)?}}ptr_bpf_cpumask expected=ptr_task_struct")
 int kptr_xchg_into_task_kptr(void *ctx)
 {
 	struct bpf_cpumask *mask;

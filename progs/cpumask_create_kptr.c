@@ -2,10 +2,11 @@
 /*
  * Who owns a created mask. A mask is either released with
  * bpf_cpumask_release() or moved with bpf_kptr_xchg() into a __kptr field:
- * of an array, hash or LRU hash map value, of a global variable, of a struct
- * nested in a value, of an element of an array of structs. Each storage has
- * three programs: one stores a new mask, a second reads it under
- * bpf_rcu_read_lock(), a third takes it back out and releases it.
+ * of an array, hash (preallocated or not) or LRU hash map value, of a
+ * global variable, of a struct nested in a value, of an element of an array
+ * of structs. Each storage has three programs: one stores a new mask, a
+ * second reads it under bpf_rcu_read_lock(), a third takes it back out and
+ * releases it.
  *
  * SEC("syscall") programs are sleepable, so a kptr loaded outside
  * bpf_rcu_read_lock() is untrusted there: the readers must take the lock.
@@ -42,6 +43,15 @@ struct {
 	__type(key, u32);
 	__type(value, struct mask_slot);
 } lru_hash_masks SEC(".maps");
+
+/* elements allocated on update, freed through the map's bpf_mem_alloc */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NR_SLOTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, u32);
+	__type(value, struct mask_slot);
+} hash_no_prealloc_masks SEC(".maps");
 
 /* Hidden, in a section of its own: see the end of cpumask_create_common.h. */
 struct bpf_cpumask __kptr * global_mask SEC(".bss.masks") __hidden;
@@ -233,6 +243,31 @@ SEC("syscall")
 int take_from_lru_hash_map(void *ctx)
 {
 	struct mask_slot *v = lookup(&lru_hash_masks, key);
+
+	return v ? take_and_release(&v->mask, &taken) : 1;
+}
+
+/* Hash map value, elements not preallocated */
+SEC("syscall")
+int store_in_hash_no_prealloc_map(void *ctx)
+{
+	struct mask_slot *v = hash_slot(&hash_no_prealloc_masks, key);
+
+	return v ? store_new_mask(&v->mask, pattern) : 1;
+}
+
+SEC("syscall")
+int read_hash_no_prealloc_map_under_rcu(void *ctx)
+{
+	struct mask_slot *v = lookup(&hash_no_prealloc_masks, key);
+
+	return v ? read_under_rcu(&v->mask, &seen) : 1;
+}
+
+SEC("syscall")
+int take_from_hash_no_prealloc_map(void *ctx)
+{
+	struct mask_slot *v = lookup(&hash_no_prealloc_masks, key);
 
 	return v ? take_and_release(&v->mask, &taken) : 1;
 }
