@@ -14,7 +14,6 @@
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_kptr.skel.h"
 #include "cpumask_create_dtor.skel.h"
-#include "cpumask_create_kptr_failure.skel.h"
 
 /* the kptr destructor struct bpf_cpumask registers (kernel/bpf/cpumask.c) */
 #define DTOR_NAME		"bpf_cpumask_release_dtor"
@@ -809,12 +808,4 @@ void test_cpumask_create_ownership(void)
 	dtor_skel = NULL;
 	cpumask_create_kptr__destroy(shared_skel);
 	shared_skel = NULL;
-}
-
-/* reading a kptr back: the verifier's rules, each next to a twin that runs */
-void test_cpumask_create_kptr_failure(void)
-{
-	if (skip_because(cpumask_create_unsupported()))
-		return;
-	RUN_TESTS(cpumask_create_kptr_failure);
 }

@@ -20,6 +20,26 @@ struct {
 	__uint(max_entries, 1);
 } slots SEC(".maps");
 
+/* Put a new mask holding CPU 0 in the slot, for the program to find. */
+static __always_inline struct mask_slot *seeded_slot(void)
+{
+	struct bpf_cpumask *mask;
+	struct mask_slot *v;
+	u32 key = 0;
+
+	v = bpf_map_lookup_elem(&slots, &key);
+	if (!v)
+		return NULL;
+	mask = bpf_cpumask_create();
+	if (!mask)
+		return NULL;
+	bpf_cpumask_set_cpu(0, mask);
+	mask = bpf_kptr_xchg(&v->mask, mask);
+	if (mask)
+		bpf_cpumask_release(mask);
+	return v;
+}
+
 /*
  * A release turns every copy of the pointer into a scalar. The mask is
  * checked for NULL, so the rejection is at the second call, which finds a
@@ -84,6 +104,7 @@ int query_before_release(void *ctx)
 	return weight;
 }
 
+/* Its twin is release_created_mask in cpumask_create_fail_leak.c. */
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_release#")
@@ -97,19 +118,6 @@ int mutate_after_release(void *ctx)
 		return 1;
 	bpf_cpumask_release(mask);
 	bpf_cpumask_set_cpu(0, mask);
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int mutate_before_release(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_cpumask_set_cpu(0, mask);
-	bpf_cpumask_release(mask);
 	return 0;
 }
 
@@ -203,47 +211,95 @@ int release_stored_mask_after_xchg(void *ctx)
 	return 0;
 }
 
-/* Such a mask may still be queried, inside the RCU section only. */
+/*
+ * Such a mask may still be queried, inside the RCU section only: a
+ * sleepable program reads a kptr under bpf_rcu_read_lock() only.
+ */
 SEC("syscall")
-__failure
-__msg("call bpf_cpumask_weight#")
-__msg("R1 must be a rcu pointer")
-int query_stored_mask_outside_rcu(void *ctx)
+__failure __msg("R2 must be a rcu pointer")
+int read_kptr_without_rcu_lock(void *ctx)
 {
+	struct mask_slot *v = seeded_slot();
 	struct bpf_cpumask *mask;
-	struct mask_slot *slot;
-	u32 key = 0;
+	int ret = -1;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
-	if (!slot)
-		return 1;
-	mask = slot->mask;
-	if (!mask)
-		return 0;
-	return bpf_cpumask_weight(cast(mask));
-}
-
-SEC("syscall")
-__success __retval(0)
-int query_stored_mask_inside_rcu(void *ctx)
-{
-	struct bpf_cpumask *mask;
-	struct mask_slot *slot;
-	u32 weight = 0;
-	u32 key = 0;
-
-	slot = bpf_map_lookup_elem(&slots, &key);
-	if (!slot)
-		return 1;
-	bpf_rcu_read_lock();
-	mask = slot->mask;
+	if (!v)
+		return -1;
+	mask = v->mask;
 	if (mask)
-		weight = bpf_cpumask_weight(cast(mask));
-	bpf_rcu_read_unlock();
-	return weight;
+		ret = bpf_cpumask_test_cpu(0, cast(mask));
+	return ret;
 }
 
-/* The task's own mask was never acquired by the program: not its to release. */
+SEC("syscall")
+__success __retval(1)
+int read_kptr_under_rcu_lock(void *ctx)
+{
+	struct mask_slot *v = seeded_slot();
+	struct bpf_cpumask *mask;
+	int ret = -1;
+
+	if (!v)
+		return -1;
+	bpf_rcu_read_lock();
+	mask = v->mask;
+	if (mask)
+		ret = bpf_cpumask_test_cpu(0, cast(mask));
+	bpf_rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * bpf_cpumask_acquire() wants a trusted pointer: a kptr read under RCU is
+ * not one; the mask taken out with bpf_kptr_xchg() is. Returns the count.
+ */
+SEC("syscall")
+__failure __msg("R1 must be referenced or trusted")
+int acquire_kptr_read_under_rcu(void *ctx)
+{
+	struct mask_slot *v = seeded_slot();
+	struct bpf_cpumask *mask, *ref;
+	int refs = -1;
+
+	if (!v)
+		return -1;
+	bpf_rcu_read_lock();
+	mask = v->mask;
+	if (mask) {
+		ref = bpf_cpumask_acquire(mask);
+		refs = ref->usage.refs.counter;
+		bpf_cpumask_release(ref);
+	}
+	bpf_rcu_read_unlock();
+	return refs;
+}
+
+SEC("syscall")
+__success __retval(2)
+int acquire_kptr_taken_out(void *ctx)
+{
+	struct mask_slot *v = seeded_slot();
+	struct bpf_cpumask *mask, *ref;
+	int refs = -1;
+
+	if (!v)
+		return -1;
+	mask = bpf_kptr_xchg(&v->mask, NULL);
+	if (mask) {
+		ref = bpf_cpumask_acquire(mask);
+		refs = ref->usage.refs.counter;
+		bpf_cpumask_release(ref);
+		mask = bpf_kptr_xchg(&v->mask, mask);
+		if (mask)
+			bpf_cpumask_release(mask);
+	}
+	return refs;
+}
+
+/*
+ * The task's own mask was never acquired by the program: not its to
+ * release. Its twin is copy_from_task_cpumask in cpumask_create_fail_type.c.
+ */
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_release#")
@@ -258,22 +314,6 @@ int release_task_cpumask(void *ctx)
 	bpf_rcu_read_lock();
 	bpf_cpumask_copy(mask, task->cpus_ptr);
 	bpf_cpumask_release((struct bpf_cpumask *)task->cpus_ptr);
-	bpf_rcu_read_unlock();
-	bpf_cpumask_release(mask);
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int release_copy_of_task_cpumask(void *ctx)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_rcu_read_lock();
-	bpf_cpumask_copy(mask, task->cpus_ptr);
 	bpf_rcu_read_unlock();
 	bpf_cpumask_release(mask);
 	return 0;
@@ -316,4 +356,42 @@ int acquire_copy_of_task_cpumask(void *ctx)
 	bpf_cpumask_release(ref);
 	bpf_cpumask_release(mask);
 	return 0;
+}
+
+/*
+ * A copy on the stack is a copy like any other: the release turns it into a
+ * scalar too.
+ */
+SEC("syscall")
+__failure
+__msg("call bpf_cpumask_release#")
+__msg("call bpf_cpumask_weight#")
+__msg("R1 type=scalar expected=fp")
+int spilled_mask_read_after_release(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *spilled;
+
+	if (!mask)
+		return 1;
+	spilled = mask;
+	/* keep the copy in its stack slot: reload it from there below */
+	asm volatile("" : : "r"(&spilled) : "memory");
+	bpf_cpumask_release(mask);
+	return bpf_cpumask_weight(cast(spilled));
+}
+
+SEC("syscall")
+__success __retval(0)
+int spilled_mask_read_before_release(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create(), *spilled;
+	u32 weight;
+
+	if (!mask)
+		return 1;
+	spilled = mask;
+	asm volatile("" : : "r"(&spilled) : "memory");
+	weight = bpf_cpumask_weight(cast(spilled));
+	bpf_cpumask_release(mask);
+	return weight;
 }

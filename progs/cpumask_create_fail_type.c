@@ -70,6 +70,7 @@ int copy_from_task_cpumask(void *ctx)
 /*
  * Pointer arithmetic leaves a pointer into the middle of the mask, which is
  * no struct bpf_cpumask any more...
+ * Its twin is release_created_mask in cpumask_create_fail_leak.c.
  */
 SEC("syscall")
 __failure
@@ -82,19 +83,6 @@ int mutate_offset_pointer(void *ctx)
 	if (!mask)
 		return 1;
 	bpf_cpumask_set_cpu(0, (struct bpf_cpumask *)((void *)mask + 8));
-	bpf_cpumask_release(mask);
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int mutate_pointer_as_created(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_cpumask_set_cpu(0, mask);
 	bpf_cpumask_release(mask);
 	return 0;
 }
@@ -125,7 +113,10 @@ int release_pointer_as_created(void *ctx)
 	return 0;
 }
 
-/* The mask can be read directly, but written through kfuncs only. */
+/*
+ * The mask can be read directly, but written through kfuncs only. Its twin
+ * is read_checked_mask in cpumask_create_fail_null.c.
+ */
 SEC("syscall")
 __failure
 __msg("only read is supported")
@@ -138,20 +129,6 @@ int write_through_mask(void *ctx)
 	mask->cpumask.bits[0] = 1;
 	bpf_cpumask_release(mask);
 	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int read_through_mask(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-	unsigned long bits;
-
-	if (!mask)
-		return 1;
-	bits = mask->cpumask.bits[0];
-	bpf_cpumask_release(mask);
-	return bits;
 }
 
 /* A referenced mask goes into a map with bpf_kptr_xchg() only... */
@@ -259,42 +236,4 @@ int kptr_xchg_into_cpumask_kptr(void *ctx)
 	if (mask)
 		bpf_cpumask_release(mask);
 	return 0;
-}
-
-/*
- * A copy on the stack is a copy like any other: the release turns it into a
- * scalar too.
- */
-SEC("syscall")
-__failure
-__msg("call bpf_cpumask_release#")
-__msg("call bpf_cpumask_weight#")
-__msg("R1 type=scalar expected=fp")
-int spilled_mask_read_after_release(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create(), *spilled;
-
-	if (!mask)
-		return 1;
-	spilled = mask;
-	/* keep the copy in its stack slot: reload it from there below */
-	asm volatile("" : : "r"(&spilled) : "memory");
-	bpf_cpumask_release(mask);
-	return bpf_cpumask_weight(cast(spilled));
-}
-
-SEC("syscall")
-__success __retval(0)
-int spilled_mask_read_before_release(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create(), *spilled;
-	u32 weight;
-
-	if (!mask)
-		return 1;
-	spilled = mask;
-	asm volatile("" : : "r"(&spilled) : "memory");
-	weight = bpf_cpumask_weight(cast(spilled));
-	bpf_cpumask_release(mask);
-	return weight;
 }
