@@ -8,7 +8,6 @@
 #include "cpumask_create_runtime.skel.h"
 
 #define REUSE_ROUNDS	50
-#define REUSE_BATCH	64
 
 static void check_report(const struct report *r, int nr_cpus)
 {

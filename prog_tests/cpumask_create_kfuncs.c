@@ -462,21 +462,13 @@ static int case_side(enum op op, const struct kf_case *c)
 static struct cpumask_create_kfuncs *load_only(const char *prog_name)
 {
 	struct cpumask_create_kfuncs *skel;
-	struct bpf_program *prog;
 	int err;
 
 	skel = cpumask_create_kfuncs__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return NULL;
-	bpf_object__for_each_program(prog, skel->obj) {
-		bool wanted = !strcmp(bpf_program__name(prog), prog_name);
-
-		bpf_program__set_autoload(prog, wanted);
-		if (wanted)
-			bpf_program__set_log_buf(prog, load_log, sizeof(load_log));
-	}
+	autoload_only(skel->obj, prog_name, load_log, sizeof(load_log));
 	skel->bss->nr_cpus = nr_cpus;
-	load_log[0] = '\0';
 	err = cpumask_create_kfuncs__load(skel);
 	if (!err)
 		return skel;
@@ -486,15 +478,6 @@ static struct cpumask_create_kfuncs *load_only(const char *prog_name)
 	}
 	cpumask_create_kfuncs__destroy(skel);
 	return NULL;
-}
-
-static bool run_prog(struct bpf_program *prog)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err;
-
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-	return ASSERT_OK(err, "test_run") && ASSERT_EQ(opts.retval, 0, "retval");
 }
 
 static void test_kfunc(enum op op)
@@ -516,7 +499,7 @@ static void test_kfunc(enum op op)
 		skel->bss->nr_cases = KF_BATCH;
 		for (i = 0; i < KF_BATCH; i++)
 			random_case(&skel->bss->cases[i]);
-		if (!run_prog(prog))
+		if (!run_prog_ok(prog))
 			break;
 		for (i = 0; i < KF_BATCH; i++) {
 			const struct kf_case *c = &skel->bss->cases[i];
@@ -592,7 +575,7 @@ static void check_interop(struct cpumask_create_kfuncs *skel, int *bad)
 	 * cpus_ptr is its one CPU for a while; run again if that happened.
 	 */
 	for (tries = 0; tries < 5; tries++) {
-		if (!run_prog(skel->progs.interop_task_cpus))
+		if (!run_prog_ok(skel->progs.interop_task_cpus))
 			return;
 		for (i = 0, moved = 0; i < INTEROP_CASES; i++)
 			moved += !skel->bss->interop[i].cpus_ptr_is_mask;

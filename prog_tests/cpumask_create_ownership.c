@@ -20,7 +20,6 @@
 /* map and skeleton frees run from a workqueue after RCU grace periods */
 #define DTOR_WAIT_MS		5000
 #define REPLACE_MS		500
-#define NR_PATTERNS		3
 
 static int nr_cpus;
 
@@ -72,17 +71,6 @@ static struct cpumask_create_kptr *kptr_get(void)
 	return shared_skel;
 }
 
-static bool run(struct bpf_program *prog)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err;
-
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-	if (!ASSERT_OK(err, bpf_program__name(prog)))
-		return false;
-	return ASSERT_EQ(opts.retval, 0, bpf_program__name(prog));
-}
-
 /* What a program must have seen: the test's mask, with @refs references. */
 static void check_view(const struct kptr_view *v, __u64 mask, int refs, const char *what)
 {
@@ -120,23 +108,23 @@ static void test_storage(const char *how)
 		return;
 	bss = skel->bss;
 	bss->key = 1;
-	if (!run(store))
+	if (!run_prog_ok(store))
 		return;
 	ASSERT_EQ(bss->stored.runs, 1, "store ran");
 	check_view(&bss->stored, 0, 1, "stored");
 	mask = bss->stored.mask;
 
-	if (!run(read))
+	if (!run_prog_ok(read))
 		return;
 	ASSERT_EQ(bss->seen.runs, 1, "read ran");
 	check_view(&bss->seen, mask, 1, "read under RCU");
 
-	if (!run(take))
+	if (!run_prog_ok(take))
 		return;
 	ASSERT_EQ(bss->taken.runs, 1, "take ran");
 	check_view(&bss->taken, mask, 1, "taken out");
 
-	if (!run(read))
+	if (!run_prog_ok(read))
 		return;
 	ASSERT_EQ(bss->seen.runs, 2, "read ran again");
 	ASSERT_EQ(bss->seen.found, 0, "slot empty after take");
@@ -155,7 +143,7 @@ static void test_update_from_user_space(void)
 	if (!skel)
 		return;
 	skel->bss->key = key;
-	if (!run(skel->progs.store_in_array_map))
+	if (!run_prog_ok(skel->progs.store_in_array_map))
 		return;
 	mask = skel->bss->stored.mask;
 	if (!ASSERT_OK(bpf_map__lookup_elem(skel->maps.array_masks, &key, sizeof(key),
@@ -167,13 +155,13 @@ static void test_update_from_user_space(void)
 	if (!ASSERT_OK(bpf_map__update_elem(skel->maps.array_masks, &key, sizeof(key),
 					    &value, sizeof(value), BPF_ANY), "update"))
 		return;
-	if (!run(skel->progs.read_array_map_under_rcu))
+	if (!run_prog_ok(skel->progs.read_array_map_under_rcu))
 		return;
 	if (!kptr_survives_update_and_delete()) {
 		ASSERT_EQ(skel->bss->seen.found, 0, "update freed the kptr");
 	} else {
 		check_view(&skel->bss->seen, mask, 1, "update kept the kptr");
-		run(skel->progs.take_from_array_map);
+		run_prog_ok(skel->progs.take_from_array_map);
 	}
 }
 
@@ -195,7 +183,7 @@ static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 		return;
 	bss = skel->bss;
 	k = bpf_map__max_entries(skel->maps.refs_holders);
-	if (!run(skel->progs.create_refcounted_mask))
+	if (!run_prog_ok(skel->progs.create_refcounted_mask))
 		return;
 	check_view(&bss->stored, 0, 1, "created");
 	mask = bss->stored.mask;
@@ -206,8 +194,8 @@ static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 
 	for (i = 0; i < k; i++) {
 		bss->key = i;
-		if (!run(skel->progs.acquire_into_holder) ||
-		    !run(skel->progs.read_home_under_rcu))
+		if (!run_prog_ok(skel->progs.acquire_into_holder) ||
+		    !run_prog_ok(skel->progs.read_home_under_rcu))
 			return;
 		check_view(&bss->acquired, mask, i + 2, "acquired");
 		check_view(&bss->seen, mask, i + 2, "read after acquire");
@@ -216,28 +204,28 @@ static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 	if (creator_last) {
 		for (i = 0; i < k; i++) {
 			bss->key = i;
-			if (!run(skel->progs.release_holder) ||
-			    !run(skel->progs.read_home_under_rcu))
+			if (!run_prog_ok(skel->progs.release_holder) ||
+			    !run_prog_ok(skel->progs.read_home_under_rcu))
 				return;
 			check_view(&bss->taken, mask, k + 1 - i, "holder before release");
 			check_view(&bss->seen, mask, k - i, "creator's after release");
 		}
-		if (!run(skel->progs.release_home))
+		if (!run_prog_ok(skel->progs.release_home))
 			return;
 		check_view(&bss->taken, mask, 1, "creator's before release");
 	} else {
-		if (!run(skel->progs.release_home))
+		if (!run_prog_ok(skel->progs.release_home))
 			return;
 		check_view(&bss->taken, mask, k + 1, "creator's before release");
 		for (i = 0; i < k; i++) {
 			bss->key = i;
-			if (!run(skel->progs.release_holder))
+			if (!run_prog_ok(skel->progs.release_holder))
 				return;
 			check_view(&bss->taken, mask, k - i, "holder before release");
 			if (i == k - 1)
 				break;
 			bss->key = k - 1;
-			if (!run(skel->progs.read_holder_under_rcu))
+			if (!run_prog_ok(skel->progs.read_holder_under_rcu))
 				return;
 			check_view(&bss->seen, mask, k - 1 - i, "last holder's after release");
 		}
@@ -245,12 +233,12 @@ static void test_refcount(bool creator_last, struct cpumask_create_dtor *dtor)
 	if (!ASSERT_EQ(bss->taken.runs, k + 1, "releases"))
 		return;
 
-	if (!run(skel->progs.read_home_under_rcu))
+	if (!run_prog_ok(skel->progs.read_home_under_rcu))
 		return;
 	ASSERT_EQ(bss->seen.found, 0, "creator's slot empty");
 	for (i = 0; i < k; i++) {
 		bss->key = i;
-		if (!run(skel->progs.read_holder_under_rcu))
+		if (!run_prog_ok(skel->progs.read_holder_under_rcu))
 			return;
 		ASSERT_EQ(bss->seen.found, 0, "holder's slot empty");
 	}
@@ -286,15 +274,15 @@ static void test_cross_cpu(int from, int to)
 	skel = kptr_get();
 	if (!skel)
 		return;
-	if (!ASSERT_OK(sched_getaffinity(0, sizeof(saved), &saved), "sched_getaffinity"))
+	if (!save_affinity(&saved))
 		return;
-	if (!pin_to_cpu(from) || !run(skel->progs.create_on_this_cpu))
+	if (!pin_to_cpu(from) || !run_prog_ok(skel->progs.create_on_this_cpu))
 		goto restore;
 	ASSERT_EQ(skel->bss->stored.cpu, from, "created on");
 	ASSERT_EQ(skel->bss->stored.bits, 1ULL << from, "bits: the creating CPU");
 	ASSERT_EQ(skel->bss->stored.refs, 1, "reference count");
 
-	if (!pin_to_cpu(to) || !run(skel->progs.release_on_this_cpu))
+	if (!pin_to_cpu(to) || !run_prog_ok(skel->progs.release_on_this_cpu))
 		goto restore;
 	ASSERT_EQ(skel->bss->taken.found, 1, "taken out");
 	ASSERT_EQ(skel->bss->taken.cpu, to, "released on");
@@ -303,11 +291,11 @@ static void test_cross_cpu(int from, int to)
 	/* one reference when taken: this release freed it */
 	ASSERT_EQ(skel->bss->taken.refs, 1, "reference count");
 
-	if (!run(skel->progs.release_on_this_cpu))
+	if (!run_prog_ok(skel->progs.release_on_this_cpu))
 		goto restore;
 	ASSERT_EQ(skel->bss->taken.found, 0, "slot empty");
 restore:
-	sched_setaffinity(0, sizeof(saved), &saved);
+	restore_affinity(&saved);
 }
 
 struct replace_thread {
@@ -378,7 +366,7 @@ static void test_replace_under_readers(void)
 	}
 	pthread_join(wt, NULL);
 	pthread_join(rt, NULL);
-	run(skel->progs.take_swapped_mask);
+	run_prog_ok(skel->progs.take_swapped_mask);
 
 	printf("writer: %ld swaps; reader: %ld reads, %u found a mask, ", writer.runs,
 	       reader.runs, bss->reads_found);
@@ -493,7 +481,7 @@ static __u32 wait_for_dtor_calls(struct cpumask_create_dtor *dtor, const __u64 *
 static __u64 store_watched(struct cpumask_create_kptr *skel, struct bpf_program *store,
 			   struct cpumask_create_dtor *dtor)
 {
-	if (!run(store) || !ASSERT_EQ(skel->bss->stored.found, 1, "stored") ||
+	if (!run_prog_ok(store) || !ASSERT_EQ(skel->bss->stored.found, 1, "stored") ||
 	    !ASSERT_EQ(skel->bss->stored.errors, 0, "store errors"))
 		return 0;
 	return watch(dtor, skel->bss->stored.mask) ? skel->bss->stored.mask : 0;
@@ -576,7 +564,7 @@ static void test_dtor_on_write(const char *name, bool delete)
 	}
 	if (!delete) {
 		/* an array's element is updated in place, a hash's replaced */
-		if (!run(k.read))
+		if (!run_prog_ok(k.read))
 			goto out;
 		ASSERT_EQ(skel->bss->seen.found, kept && array, "mask in the slot");
 	}
@@ -604,7 +592,7 @@ static void test_delete_after_take(void)
 		return;
 	skel->bss->key = key;
 	mask = store_watched(skel, skel->progs.store_in_hash_map, dtor);
-	if (!mask || !run(skel->progs.take_from_hash_map) ||
+	if (!mask || !run_prog_ok(skel->progs.take_from_hash_map) ||
 	    !ASSERT_EQ(skel->bss->taken.mask, mask, "taken out"))
 		return;
 	if (!ASSERT_OK(bpf_map__delete_elem(skel->maps.hash_masks, &key, sizeof(key), 0),
@@ -632,13 +620,13 @@ static void test_new_element_after_delete(const char *name)
 	struct keyed k;
 	__u64 mask;
 
-	if (!ASSERT_OK(sched_getaffinity(0, sizeof(saved), &saved), "sched_getaffinity"))
+	if (!save_affinity(&saved))
 		return;
 	skel = kptr_load();
 	if (!skel || !keyed_get(skel, name, &k) || !pin_to_cpu(0))
 		goto out;
 	skel->bss->key = key;
-	if (!run(k.store) || !ASSERT_EQ(skel->bss->stored.found, 1, "stored"))
+	if (!run_prog_ok(k.store) || !ASSERT_EQ(skel->bss->stored.found, 1, "stored"))
 		goto out;
 	mask = skel->bss->stored.mask;
 	if (!ASSERT_OK(bpf_map__delete_elem(k.map, &key, sizeof(key), 0), "delete") ||
@@ -646,16 +634,16 @@ static void test_new_element_after_delete(const char *name)
 					    sizeof(value), BPF_NOEXIST), "new element"))
 		goto out;
 	skel->bss->key = new_key;
-	if (!run(k.read))
+	if (!run_prog_ok(k.read))
 		goto out;
 	if (kept) {
 		check_view(&skel->bss->seen, mask, 1, "new element holds the deleted key's mask");
-		run(k.take);
+		run_prog_ok(k.take);
 	} else {
 		ASSERT_EQ(skel->bss->seen.found, 0, "new element empty");
 	}
 out:
-	sched_setaffinity(0, sizeof(saved), &saved);
+	restore_affinity(&saved);
 	cpumask_create_kptr__destroy(skel);
 }
 

@@ -2,8 +2,10 @@
 /*
  * What this kernel lets the cpumask_create tests do, probed once per test
  * file. Each call returns NULL when the feature is there, or the reason it
- * is not, for the test to print before test__skip(). Also the few helpers
- * more than one test file needs.
+ * is not, for skip_because() to print. Also what differs per kernel
+ * version, in one marked block, and the one home of the helpers more than
+ * one test file needs: run a program, load one program of an object,
+ * pin and restore CPU affinity, wait for an RCU grace period, skip.
  */
 #ifndef __CPUMASK_CREATE_PROBE_H
 #define __CPUMASK_CREATE_PROBE_H
@@ -197,6 +199,50 @@ static inline const char *trampoline_unsupported(void)
 		close(link);
 	close(fd);
 	return ret = link < 0 ? reason : NULL;
+}
+
+/* Run @prog once with BPF_PROG_TEST_RUN: true when it ran and returned 0. */
+static inline bool run_prog_ok(struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	return ASSERT_OK(err, bpf_program__name(prog)) &&
+	       ASSERT_EQ(opts.retval, 0, bpf_program__name(prog));
+}
+
+/*
+ * Of the programs of an opened @obj, load only @name (none if NULL), its
+ * verifier log into @log. Returns the program, NULL if there is none.
+ */
+static inline struct bpf_program *autoload_only(struct bpf_object *obj, const char *name,
+						char *log, size_t log_sz)
+{
+	struct bpf_program *prog, *found = NULL;
+
+	bpf_object__for_each_program(prog, obj) {
+		bool wanted = name && !strcmp(bpf_program__name(prog), name);
+
+		bpf_program__set_autoload(prog, wanted);
+		if (!wanted)
+			continue;
+		found = prog;
+		bpf_program__set_log_buf(prog, log, log_sz);
+		log[0] = '\0';
+	}
+	return found;
+}
+
+/* The task's CPU affinity, to put back with restore_affinity(). */
+static inline bool save_affinity(cpu_set_t *saved)
+{
+	return ASSERT_OK(sched_getaffinity(0, sizeof(*saved), saved), "sched_getaffinity");
+}
+
+static inline void restore_affinity(const cpu_set_t *saved)
+{
+	ASSERT_OK(sched_setaffinity(0, sizeof(*saved), saved), "restore affinity");
 }
 
 /* sched_setaffinity() to @cpu alone; the caller restores what it saved. */

@@ -38,7 +38,6 @@ static char load_log[64 * 1024];
 static struct cpumask_create_prog_types *open_only(const char *prog_name)
 {
 	struct cpumask_create_prog_types *skel;
-	struct bpf_program *prog;
 	struct stat st;
 
 	if (!ASSERT_OK(stat(TRIGGER_FILE, &st), "stat " TRIGGER_FILE))
@@ -46,13 +45,7 @@ static struct cpumask_create_prog_types *open_only(const char *prog_name)
 	skel = cpumask_create_prog_types__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return NULL;
-	bpf_object__for_each_program(prog, skel->obj) {
-		bool wanted = prog_name && !strcmp(bpf_program__name(prog), prog_name);
-
-		bpf_program__set_autoload(prog, wanted);
-		if (wanted)
-			bpf_program__set_log_buf(prog, load_log, sizeof(load_log));
-	}
+	autoload_only(skel->obj, prog_name, load_log, sizeof(load_log));
 	bpf_map__set_autocreate(skel->maps.cpumask_cc, !prog_name);
 
 	skel->bss->nr_cpus = nr_cpus;

@@ -48,15 +48,9 @@ static void test_release_unreferenced_one(int i, char *log, size_t log_sz)
 	skel = cpumask_create_fail_lifetime__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return;
-	prog = bpf_object__find_program_by_name(skel->obj, release_unreferenced[i].prog);
+	prog = autoload_only(skel->obj, release_unreferenced[i].prog, log, log_sz);
 	if (!ASSERT_OK_PTR(prog, release_unreferenced[i].prog))
 		goto out;
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, false);
-	prog = bpf_object__find_program_by_name(skel->obj, release_unreferenced[i].prog);
-	bpf_program__set_autoload(prog, true);
-	bpf_program__set_log_buf(prog, log, log_sz);
-	log[0] = '\0';
 	err = cpumask_create_fail_lifetime__load(skel);
 	ASSERT_EQ(err, named ? -EINVAL : -release_unreferenced[i].errno_before_7_2, "load error");
 	ASSERT_HAS_SUBSTR(log, named ? RELEASE_UNREFERENCED : release_unreferenced[i].before_7_2,

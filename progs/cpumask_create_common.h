@@ -114,6 +114,11 @@ static inline __u64 cpumask_hash_step(__u64 hash, __u32 cpu)
 	return (hash ^ (cpu + 1)) * 0x100000001b3ULL;
 }
 
+/* cpumask_create/fresh_mask_after_reuse: masks dirtied, then created, per run */
+#define REUSE_BATCH	64
+/* cpumask_create_ownership/replace_under_readers: the masks the writer cycles */
+#define NR_PATTERNS	3
+
 #ifdef __bpf__
 
 /*

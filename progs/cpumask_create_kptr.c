@@ -470,7 +470,6 @@ int release_on_this_cpu(void *ctx)
  * RCU. The writer cycles through NR_PATTERNS patterns; a reader must only
  * ever see one of them, the same at the start and the end of its read.
  */
-#define NR_PATTERNS	3
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -11,7 +11,6 @@
 
 char _license[] SEC("license") = "GPL";
 
-#define REUSE_BATCH 64
 
 /* set by the test: nr_cpu_ids as user space sees it */
 u32 nr_cpus;
