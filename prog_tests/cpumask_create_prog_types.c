@@ -139,51 +139,6 @@ static struct hook_report *run_file_open_hook(struct cpumask_create_prog_types *
 	return report;
 }
 
-static void test_fentry(void)
-{
-	struct cpumask_create_prog_types *skel;
-
-	if (skip_because(trampoline_unsupported()))
-		return;
-	skel = load_only("create_in_fentry");
-	if (!skel)
-		return;
-	run_file_open_hook(skel, skel->progs.create_in_fentry, &skel->bss->fentry_report);
-	cpumask_create_prog_types__destroy(skel);
-}
-
-static void test_fexit(void)
-{
-	struct cpumask_create_prog_types *skel;
-	struct hook_report *r;
-
-	if (skip_because(trampoline_unsupported()))
-		return;
-	skel = load_only("create_in_fexit");
-	if (!skel)
-		return;
-	r = run_file_open_hook(skel, skel->progs.create_in_fexit, &skel->bss->fexit_report);
-	if (r)
-		ASSERT_EQ(r->ctx_value, 0, "security_file_open() returned");
-	cpumask_create_prog_types__destroy(skel);
-}
-
-static void test_fmod_ret(void)
-{
-	struct cpumask_create_prog_types *skel;
-	struct hook_report *r;
-
-	if (skip_because(trampoline_unsupported()))
-		return;
-	skel = load_only("create_in_fmod_ret");
-	if (!skel)
-		return;
-	r = run_file_open_hook(skel, skel->progs.create_in_fmod_ret, &skel->bss->fmod_ret_report);
-	if (r)
-		ASSERT_EQ(r->ctx_value, 0, "return value of earlier fmod_ret programs");
-	cpumask_create_prog_types__destroy(skel);
-}
-
 /* NULL when BPF LSM programs run here, or why not */
 static const char *bpf_lsm_inactive(void)
 {
@@ -206,22 +161,47 @@ static const char *bpf_lsm_inactive(void)
 	return reason;
 }
 
-static void test_lsm(bool sleepable)
-{
-	const char *name = sleepable ? "create_in_lsm_s_file_open" : "create_in_lsm_file_open";
-	struct cpumask_create_prog_types *skel;
+/*
+ * Programs on security_file_open() that differ only in data: which program,
+ * its report, what it must need, and what it saw as its context's value
+ * (the return value so far; no check for fentry and lsm).
+ */
+struct file_open_hook {
+	const char *subtest;
+	const char *prog;
+	size_t report;			/* offset in the skeleton's bss */
+	const char *(*unsupported)(void);
+	bool check_ctx;
+	const char *ctx_what;
+};
 
-	if (skip_because(bpf_lsm_inactive()))
+#define REPORT(r)	offsetof(struct cpumask_create_prog_types__bss, r)
+
+static const struct file_open_hook file_open_hooks[] = {
+	{ "fentry", "create_in_fentry", REPORT(fentry_report), trampoline_unsupported },
+	{ "fexit", "create_in_fexit", REPORT(fexit_report), trampoline_unsupported,
+	  true, "security_file_open() returned" },
+	{ "fmod_ret", "create_in_fmod_ret", REPORT(fmod_ret_report), trampoline_unsupported,
+	  true, "return value of earlier fmod_ret programs" },
+	{ "lsm_file_open", "create_in_lsm_file_open", REPORT(lsm_report), bpf_lsm_inactive },
+	{ "lsm_s_file_open", "create_in_lsm_s_file_open", REPORT(lsm_s_report),
+	  bpf_lsm_inactive },
+};
+
+static void test_file_open_hook(const struct file_open_hook *h)
+{
+	struct cpumask_create_prog_types *skel;
+	struct hook_report *r;
+
+	if (skip_because(h->unsupported()))
 		return;
-	skel = load_only(name);
+	skel = load_only(h->prog);
 	if (!skel)
 		return;
-	if (sleepable)
-		run_file_open_hook(skel, skel->progs.create_in_lsm_s_file_open,
-				   &skel->bss->lsm_s_report);
-	else
-		run_file_open_hook(skel, skel->progs.create_in_lsm_file_open,
-				   &skel->bss->lsm_report);
+	r = run_file_open_hook(skel, bpf_object__find_program_by_name(skel->obj, h->prog),
+			       (void *)skel->bss + h->report);
+	if (r && h->check_ctx)
+		ASSERT_EQ(r->ctx_value, 0, h->ctx_what);
 	cpumask_create_prog_types__destroy(skel);
 }
 
@@ -353,7 +333,11 @@ static bool cc_listed(const char *name)
 	return found;
 }
 
-/* A name of our own, so that concurrent runs do not collide. */
+/*
+ * A name of our own, so that concurrent runs do not collide. The skeleton's
+ * struct_ops shadow type holds only the programs, not the name: set it in
+ * the map's initial value, where BTF says it is.
+ */
 static bool set_cc_name(struct cpumask_create_prog_types *skel, char *name, size_t len)
 {
 	const struct btf *btf = bpf_object__btf(skel->obj);
@@ -494,47 +478,31 @@ out:
 }
 
 /*
- * The id of a tracepoint, from tracefs. Where tracefs is not mounted (as on
- * some hosts), mount it for the moment it takes to read the id.
+ * libbpf attaches tp/ programs through tracefs. Where it is not mounted (as
+ * on some hosts), mount it in a mount namespace of this process's own, made
+ * private first: the mount is then seen by nothing else and goes away with
+ * the process, however it ends. The rest of the run stays in that namespace,
+ * a copy of the one it came from.
  */
-static int tracepoint_id(const char *event, char *why, size_t why_len)
+static const char *tracefs_unavailable(void)
 {
-	static const char * const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	char dir[] = "/tmp/cpumask_tracefs.XXXXXX", path[256];
-	int i, id = -1;
-	FILE *f;
+	static char reason[160];
 
-	for (i = 0; i < ARRAY_SIZE(roots); i++) {
-		snprintf(path, sizeof(path), "%s/events/%s/id", roots[i], event);
-		f = fopen(path, "r");
-		if (f)
-			goto read;
-	}
-	if (!mkdtemp(dir)) {
-		snprintf(why, why_len, "tracefs not mounted, mkdtemp: %s", strerror(errno));
-		return -1;
-	}
-	if (mount("tracefs", dir, "tracefs", 0, NULL)) {
-		snprintf(why, why_len, "tracefs not mounted and cannot be: %s", strerror(errno));
-		rmdir(dir);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/events/%s/id", dir, event);
-	f = fopen(path, "r");
-	if (!f)
-		snprintf(why, why_len, "no tracepoint %s: %s", event, strerror(errno));
-	else if (fscanf(f, "%d", &id) != 1)
-		id = -1;
-	if (f)
-		fclose(f);
-	umount2(dir, MNT_DETACH);
-	rmdir(dir);
-	return id;
-read:
-	if (fscanf(f, "%d", &id) != 1)
-		id = -1;
-	fclose(f);
-	return id;
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return NULL;
+	if (unshare(CLONE_NEWNS))
+		snprintf(reason, sizeof(reason), "tracefs not mounted; unshare(CLONE_NEWNS): %s",
+			 strerror(errno));
+	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		snprintf(reason, sizeof(reason), "tracefs not mounted; private mounts: %s",
+			 strerror(errno));
+	else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		snprintf(reason, sizeof(reason), "tracefs not mounted and cannot be: %s",
+			 strerror(errno));
+	else
+		return NULL;
+	return reason;
 }
 
 static struct bpf_link *attach_perf(struct bpf_program *prog, struct perf_event_attr *attr)
@@ -556,29 +524,18 @@ static struct bpf_link *attach_perf(struct bpf_program *prog, struct perf_event_
 
 static void test_tracepoint(void)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_TRACEPOINT,
-		.size = sizeof(attr),
-		.sample_period = 1,
-	};
 	struct cpumask_create_prog_types *skel;
 	struct hook_report *r;
 	struct bpf_link *link;
-	char why[160];
-	int id;
 
 	skel = load_only("create_in_tracepoint");
 	if (!skel)
 		return;
 	/* the load above proves the verifier's consent; now fire it */
-	id = tracepoint_id("syscalls/sys_enter_getppid", why, sizeof(why));
-	if (id < 0) {
-		skip_because(why);
+	if (skip_because(tracefs_unavailable()))
 		goto out;
-	}
-	attr.config = id;
-	link = attach_perf(skel->progs.create_in_tracepoint, &attr);
-	if (!link)
+	link = bpf_program__attach(skel->progs.create_in_tracepoint);
+	if (!ASSERT_OK_PTR(link, "attach"))
 		goto out;
 	syscall(SYS_getppid);
 	bpf_link__destroy(link);
@@ -624,25 +581,20 @@ out:
 
 void test_cpumask_create_prog_types(void)
 {
+	size_t i;
+
 	if (skip_because(cpumask_create_unsupported()))
 		return;
 	nr_cpus = libbpf_num_possible_cpus();
 	if (!ASSERT_GT(nr_cpus, 0, "libbpf_num_possible_cpus"))
 		return;
-	if (test__start_subtest("fentry"))
-		test_fentry();
-	if (test__start_subtest("fexit"))
-		test_fexit();
-	if (test__start_subtest("fmod_ret"))
-		test_fmod_ret();
+	for (i = 0; i < ARRAY_SIZE(file_open_hooks); i++)
+		if (test__start_subtest(file_open_hooks[i].subtest))
+			test_file_open_hook(&file_open_hooks[i]);
 	if (test__start_subtest("tp_btf"))
 		test_tp_btf();
 	if (test__start_subtest("iter_task"))
 		test_iter_task();
-	if (test__start_subtest("lsm_file_open"))
-		test_lsm(false);
-	if (test__start_subtest("lsm_s_file_open"))
-		test_lsm(true);
 	if (test__start_subtest("struct_ops_tcp_cc"))
 		test_struct_ops();
 	if (test__start_subtest("syscall"))
