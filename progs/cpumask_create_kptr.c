@@ -158,7 +158,7 @@ static __always_inline int take_and_release(struct bpf_cpumask **slot, struct kp
 	return 0;
 }
 
-static __always_inline void *lookup(void *map, u32 k)
+static __always_inline void *elem_at(void *map, u32 k)
 {
 	return bpf_map_lookup_elem(map, &k);
 }
@@ -176,7 +176,7 @@ static __always_inline struct mask_slot *hash_slot(void *map, u32 k)
 SEC("syscall")
 int store_in_array_map(void *ctx)
 {
-	struct mask_slot *v = lookup(&array_masks, key);
+	struct mask_slot *v = elem_at(&array_masks, key);
 
 	return v ? store_new_mask(&v->mask, pattern) : 1;
 }
@@ -184,7 +184,7 @@ int store_in_array_map(void *ctx)
 SEC("syscall")
 int read_array_map_under_rcu(void *ctx)
 {
-	struct mask_slot *v = lookup(&array_masks, key);
+	struct mask_slot *v = elem_at(&array_masks, key);
 
 	return v ? read_under_rcu(&v->mask, &seen) : 1;
 }
@@ -192,7 +192,7 @@ int read_array_map_under_rcu(void *ctx)
 SEC("syscall")
 int take_from_array_map(void *ctx)
 {
-	struct mask_slot *v = lookup(&array_masks, key);
+	struct mask_slot *v = elem_at(&array_masks, key);
 
 	return v ? take_and_release(&v->mask, &taken) : 1;
 }
@@ -209,7 +209,7 @@ int store_in_hash_map(void *ctx)
 SEC("syscall")
 int read_hash_map_under_rcu(void *ctx)
 {
-	struct mask_slot *v = lookup(&hash_masks, key);
+	struct mask_slot *v = elem_at(&hash_masks, key);
 
 	return v ? read_under_rcu(&v->mask, &seen) : 1;
 }
@@ -217,7 +217,7 @@ int read_hash_map_under_rcu(void *ctx)
 SEC("syscall")
 int take_from_hash_map(void *ctx)
 {
-	struct mask_slot *v = lookup(&hash_masks, key);
+	struct mask_slot *v = elem_at(&hash_masks, key);
 
 	return v ? take_and_release(&v->mask, &taken) : 1;
 }
@@ -234,7 +234,7 @@ int store_in_lru_hash_map(void *ctx)
 SEC("syscall")
 int read_lru_hash_map_under_rcu(void *ctx)
 {
-	struct mask_slot *v = lookup(&lru_hash_masks, key);
+	struct mask_slot *v = elem_at(&lru_hash_masks, key);
 
 	return v ? read_under_rcu(&v->mask, &seen) : 1;
 }
@@ -242,7 +242,7 @@ int read_lru_hash_map_under_rcu(void *ctx)
 SEC("syscall")
 int take_from_lru_hash_map(void *ctx)
 {
-	struct mask_slot *v = lookup(&lru_hash_masks, key);
+	struct mask_slot *v = elem_at(&lru_hash_masks, key);
 
 	return v ? take_and_release(&v->mask, &taken) : 1;
 }
@@ -259,7 +259,7 @@ int store_in_hash_no_prealloc_map(void *ctx)
 SEC("syscall")
 int read_hash_no_prealloc_map_under_rcu(void *ctx)
 {
-	struct mask_slot *v = lookup(&hash_no_prealloc_masks, key);
+	struct mask_slot *v = elem_at(&hash_no_prealloc_masks, key);
 
 	return v ? read_under_rcu(&v->mask, &seen) : 1;
 }
@@ -267,7 +267,7 @@ int read_hash_no_prealloc_map_under_rcu(void *ctx)
 SEC("syscall")
 int take_from_hash_no_prealloc_map(void *ctx)
 {
-	struct mask_slot *v = lookup(&hash_no_prealloc_masks, key);
+	struct mask_slot *v = elem_at(&hash_no_prealloc_masks, key);
 
 	return v ? take_and_release(&v->mask, &taken) : 1;
 }
@@ -295,7 +295,7 @@ int take_from_global_kptr(void *ctx)
 SEC("syscall")
 int store_in_nested_struct(void *ctx)
 {
-	struct nested_value *v = lookup(&nested_masks, 0);
+	struct nested_value *v = elem_at(&nested_masks, 0);
 
 	return v ? store_new_mask(&v->inner.mask, pattern) : 1;
 }
@@ -303,7 +303,7 @@ int store_in_nested_struct(void *ctx)
 SEC("syscall")
 int read_nested_struct_under_rcu(void *ctx)
 {
-	struct nested_value *v = lookup(&nested_masks, 0);
+	struct nested_value *v = elem_at(&nested_masks, 0);
 
 	return v ? read_under_rcu(&v->inner.mask, &seen) : 1;
 }
@@ -311,7 +311,7 @@ int read_nested_struct_under_rcu(void *ctx)
 SEC("syscall")
 int take_from_nested_struct(void *ctx)
 {
-	struct nested_value *v = lookup(&nested_masks, 0);
+	struct nested_value *v = elem_at(&nested_masks, 0);
 
 	return v ? take_and_release(&v->inner.mask, &taken) : 1;
 }
@@ -320,7 +320,7 @@ int take_from_nested_struct(void *ctx)
 SEC("syscall")
 int store_in_array_of_structs(void *ctx)
 {
-	struct slots_value *v = lookup(&array_of_structs_masks, 0);
+	struct slots_value *v = elem_at(&array_of_structs_masks, 0);
 
 	return v ? store_new_mask(&v->slots[SLOT_IN_ARRAY].mask, pattern) : 1;
 }
@@ -328,7 +328,7 @@ int store_in_array_of_structs(void *ctx)
 SEC("syscall")
 int read_array_of_structs_under_rcu(void *ctx)
 {
-	struct slots_value *v = lookup(&array_of_structs_masks, 0);
+	struct slots_value *v = elem_at(&array_of_structs_masks, 0);
 
 	return v ? read_under_rcu(&v->slots[SLOT_IN_ARRAY].mask, &seen) : 1;
 }
@@ -336,7 +336,7 @@ int read_array_of_structs_under_rcu(void *ctx)
 SEC("syscall")
 int take_from_array_of_structs(void *ctx)
 {
-	struct slots_value *v = lookup(&array_of_structs_masks, 0);
+	struct slots_value *v = elem_at(&array_of_structs_masks, 0);
 
 	return v ? take_and_release(&v->slots[SLOT_IN_ARRAY].mask, &taken) : 1;
 }
@@ -365,7 +365,7 @@ struct kptr_view acquired;
 SEC("syscall")
 int create_refcounted_mask(void *ctx)
 {
-	struct mask_slot *home = lookup(&refs_home, 0);
+	struct mask_slot *home = elem_at(&refs_home, 0);
 
 	return home ? store_new_mask(&home->mask, pattern) : 1;
 }
@@ -377,8 +377,8 @@ int create_refcounted_mask(void *ctx)
 SEC("syscall")
 int acquire_into_holder(void *ctx)
 {
-	struct mask_slot *home = lookup(&refs_home, 0);
-	struct mask_slot *holder = lookup(&refs_holders, key);
+	struct mask_slot *home = elem_at(&refs_home, 0);
+	struct mask_slot *holder = elem_at(&refs_holders, key);
 	struct bpf_cpumask *mask, *ref;
 
 	start_view(&acquired);
@@ -405,7 +405,7 @@ int acquire_into_holder(void *ctx)
 SEC("syscall")
 int release_holder(void *ctx)
 {
-	struct mask_slot *holder = lookup(&refs_holders, key);
+	struct mask_slot *holder = elem_at(&refs_holders, key);
 
 	return holder ? take_and_release(&holder->mask, &taken) : 1;
 }
@@ -413,7 +413,7 @@ int release_holder(void *ctx)
 SEC("syscall")
 int release_home(void *ctx)
 {
-	struct mask_slot *home = lookup(&refs_home, 0);
+	struct mask_slot *home = elem_at(&refs_home, 0);
 
 	return home ? take_and_release(&home->mask, &taken) : 1;
 }
@@ -421,7 +421,7 @@ int release_home(void *ctx)
 SEC("syscall")
 int read_home_under_rcu(void *ctx)
 {
-	struct mask_slot *home = lookup(&refs_home, 0);
+	struct mask_slot *home = elem_at(&refs_home, 0);
 
 	return home ? read_under_rcu(&home->mask, &seen) : 1;
 }
@@ -429,7 +429,7 @@ int read_home_under_rcu(void *ctx)
 SEC("syscall")
 int read_holder_under_rcu(void *ctx)
 {
-	struct mask_slot *holder = lookup(&refs_holders, key);
+	struct mask_slot *holder = elem_at(&refs_holders, key);
 
 	return holder ? read_under_rcu(&holder->mask, &seen) : 1;
 }
@@ -448,7 +448,7 @@ struct {
 SEC("syscall")
 int create_on_this_cpu(void *ctx)
 {
-	struct mask_slot *v = lookup(&cross_cpu_slot, 0);
+	struct mask_slot *v = elem_at(&cross_cpu_slot, 0);
 	u32 cpu = bpf_get_smp_processor_id();
 
 	if (!v || cpu >= 64)
@@ -459,7 +459,7 @@ int create_on_this_cpu(void *ctx)
 SEC("syscall")
 int release_on_this_cpu(void *ctx)
 {
-	struct mask_slot *v = lookup(&cross_cpu_slot, 0);
+	struct mask_slot *v = elem_at(&cross_cpu_slot, 0);
 
 	return v ? take_and_release(&v->mask, &taken) : 1;
 }
@@ -487,7 +487,7 @@ u64 bad_bits;
 SEC("syscall")
 int swap_in_new_mask(void *ctx)
 {
-	struct mask_slot *v = lookup(&swap_slot, 0);
+	struct mask_slot *v = elem_at(&swap_slot, 0);
 	struct bpf_cpumask *mask;
 	u32 cpu, i;
 	u64 bits;
@@ -521,7 +521,7 @@ int swap_in_new_mask(void *ctx)
 SEC("syscall")
 int read_swapped_mask_under_rcu(void *ctx)
 {
-	struct mask_slot *v = lookup(&swap_slot, 0);
+	struct mask_slot *v = elem_at(&swap_slot, 0);
 	struct bpf_cpumask *mask;
 	u64 first, last;
 	u32 i, weight;
@@ -561,7 +561,7 @@ int read_swapped_mask_under_rcu(void *ctx)
 SEC("syscall")
 int take_swapped_mask(void *ctx)
 {
-	struct mask_slot *v = lookup(&swap_slot, 0);
+	struct mask_slot *v = elem_at(&swap_slot, 0);
 	struct bpf_cpumask *mask;
 
 	if (!v)
