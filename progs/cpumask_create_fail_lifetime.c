@@ -2,8 +2,9 @@
 /*
  * A created mask may be used while the program holds a reference to it:
  * releasing it, or moving it into a map, ends that, and only a pointer that
- * holds a reference can be released or acquired. Each rejected program sits
- * next to a twin that differs only in the rule it breaks and loads.
+ * holds a reference can be released or acquired. Each rejected program has
+ * a twin that differs only in the rule it breaks and loads: the next program
+ * that loads, or the one its comment names.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

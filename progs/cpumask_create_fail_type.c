@@ -2,8 +2,8 @@
 /*
  * A created mask is a struct bpf_cpumask: a mutable, refcounted object the
  * program may only handle through kfuncs and bpf_kptr_xchg(). Each rejected
- * program sits next to a twin that differs only in the rule it breaks and
- * loads.
+ * program has a twin that differs only in the rule it breaks and loads: the
+ * next program that loads, or the one its comment names.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -87,7 +87,10 @@ int mutate_offset_pointer(void *ctx)
 	return 0;
 }
 
-/* ...and that the release needs to see exactly as it was created. */
+/*
+ * ...and that the release needs to see exactly as it was created. Its twin
+ * is release_once_after_null_check in cpumask_create_fail_lifetime.c.
+ */
 SEC("syscall")
 __failure
 __msg("R1 must have zero offset when passed to release func or trusted arg to kfunc")
@@ -98,18 +101,6 @@ int release_offset_pointer(void *ctx)
 	if (!mask)
 		return 1;
 	bpf_cpumask_release((struct bpf_cpumask *)((void *)mask + 8));
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int release_pointer_as_created(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_cpumask_release(mask);
 	return 0;
 }
 
