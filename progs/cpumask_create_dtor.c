@@ -41,9 +41,13 @@ int BPF_PROG(count_dtor_calls, void *cpumask)
 	c = bpf_map_lookup_elem(&watched, &addr);
 	if (!c)
 		return 0;
-	__sync_fetch_and_add(&c->dtor_calls, 1);
+	/*
+	 * dtor_last_ref first: the test waits for dtor_calls to change, then
+	 * reads dtor_last_ref, which must be final by then.
+	 */
 	if (BPF_CORE_READ((struct bpf_cpumask *)cpumask, usage.refs.counter) == 1)
 		__sync_fetch_and_add(&c->dtor_last_ref, 1);
+	__sync_fetch_and_add(&c->dtor_calls, 1);
 	return 0;
 }
 
