@@ -6,7 +6,7 @@
 # line for line, the program NAME of progs/*.c, from its SEC() line to its
 # closing brace. Run by "make check-docs" and by .ci/run.
 #
-#   scripts/check-docs.sh [FILE.md...]
+# Usage: check-docs [FILE.md...]
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -23,7 +23,9 @@ checked=0
 program() {
 	awk -v name="$1" '
 		/^SEC\(/ { sec = $0; next }
-		sec != "" && $0 ~ "^int " name "\\(" { body = sec "\n" $0; inside = 1; sec = ""; next }
+		sec != "" && $0 ~ "^int " name "\\(" {
+			body = sec "\n" $0; inside = 1; sec = ""; next
+		}
 		inside { body = body "\n" $0 }
 		inside && /^}/ { print body; found = 1; exit }
 		{ sec = "" }

@@ -84,7 +84,8 @@ unpack "$tarball" "$STABLE_TREE"
 if [ ! -f "$CURRENT_TREE/.unpacked" ]; then
 	src=$CACHE/src
 	mkdir -p "$src"
-	deb=$(ls "$src"/linux-source-"$CURRENT_SERIES"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+	deb=$(ls "$src"/linux-source-"$CURRENT_SERIES"_*.deb 2>/dev/null |
+	      sort -V | tail -n1 || true)
 	if [ -z "$deb" ]; then
 		apt_private_update
 		(cd "$src" && apt-get "${APT_OPTS[@]}" download -q \
