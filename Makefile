@@ -26,6 +26,7 @@ HARNESS_SRCS	:= $(wildcard harness/*.c)
 USER_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TEST_SRCS) $(HARNESS_SRCS))
 
 BPF_CFLAGS	:= -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
+		   -fms-extensions -Wno-microsoft-anon-tag \
 		   -I$(OUTPUT) -I$(INCLUDE) -Iharness -Wall -Werror \
 		   -Wno-compare-distinct-pointer-types
 CFLAGS		?= -g -O2
@@ -35,7 +36,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all vm clean check-kdir in-tree patch FORCE
+.PHONY: all vm clean check-kdir in-tree patch check-docs FORCE
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -99,12 +100,17 @@ vm: $(OUTPUT)/test_progs
 clean:
 	$(Q)rm -rf $(OUTPUT)
 
-# The lanes that use a kernel tree (KDIR): upstream's test_progs running our
-# tests in a scratch copy of it, and the patch series that adds them to it.
+# The lanes that use a kernel tree (TREE: a path, 6.12 or 7.3; default the
+# current tree): upstream's test_progs running our tests in a scratch copy
+# of it, and the patch series that adds them to it.
 in-tree:
-	scripts/in-tree.sh $(KDIR)
+	scripts/in-tree.sh $(TREE)
 
 patch:
-	OUTPUT=$(OUTPUT) scripts/patch.sh $(KDIR)
+	OUTPUT=$(OUTPUT) scripts/patch.sh $(TREE)
+
+# The examples the documentation quotes are the programs in progs/.
+check-docs:
+	scripts/check-docs.sh
 
 -include $(USER_OBJS:.o=.d)

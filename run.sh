@@ -16,8 +16,9 @@ Modes:
   (none)              build, then run test_progs on the running kernel
   --setup             install the toolchain (Debian packages) and unpack the kernel tree
   --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: newest 6.1 and 6.12)
-  --in-tree [KDIR]    run our tests with upstream's test_progs, in a copy of a kernel tree
-  --patch [KDIR]      write the upstream patch series and checkpatch it
+  --in-tree [TREE]    run our tests with upstream's test_progs, in a copy of a kernel tree
+  --patch [TREE]      write the upstream patch series, checkpatch, git am and build it
+                      (TREE: a kernel tree's path, 6.12 or 7.3; default: the 7.3 tree)
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create

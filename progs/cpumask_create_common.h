@@ -156,8 +156,15 @@ u32 bpf_cpumask_any_distribute(const struct cpumask *src) __weak __ksym;
 u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1,
 				   const struct cpumask *src2) __weak __ksym;
 u32 bpf_cpumask_weight(const struct cpumask *cpumask) __weak __ksym;
-/* Linux 6.15+ */
-int bpf_cpumask_populate(struct cpumask *cpumask, void *src, size_t src__sz) __weak __ksym;
+/*
+ * Linux 6.15+. vmlinux.h declares it too, where the kernel has it, but not
+ * always alike: struct cpumask * in 6.18's, struct bpf_cpumask * in 7.3's.
+ * Ours is a libbpf "flavour" (libbpf resolves the name up to "___"), so it
+ * never clashes with the one vmlinux.h has, or lacks.
+ */
+int bpf_cpumask_populate___any(struct cpumask *cpumask, void *src,
+			       size_t src__sz) __weak __ksym;
+#define bpf_cpumask_populate bpf_cpumask_populate___any
 
 void bpf_rcu_read_lock(void) __weak __ksym;
 void bpf_rcu_read_unlock(void) __weak __ksym;

@@ -2,18 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # Check our kselftest config fragment against a kernel tree and kernels.
 #
-#   config-check [KDIR]       (run by ./run.sh --in-tree)
+#   config-check [KDIR [SERIES]]       (run by ./run.sh --in-tree)
 #
 # Fails when an option of ./config is not defined by any Kconfig file of
 # KDIR (a typo, or an option the tree does not have). Then says, for the
 # running kernel (/proc/config.gz, else /boot/config-$(uname -r)) and for
-# Debian's 6.12 guest kernel (scripts/kernel.sh 6.12), whether its config
+# Debian's guest kernel of SERIES (default 6.12), whether its config
 # satisfies the fragment, and names every option it misses.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
-CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
-kdir=${1:-${KDIR:-$CACHE/linux}}
+. scripts/lib.sh
+kdir=${1:-${KDIR:-$STABLE_TREE}}
+series=${2:-$STABLE_SERIES}
 status=0
 
 # The fragment as "NAME VALUE" lines; VALUE n for "# CONFIG_X is not set".
@@ -58,9 +59,9 @@ else
 	echo "config: running kernel $(uname -r): no /proc/config.gz, no /boot/config-$(uname -r)"
 fi
 
-if guest=$(scripts/kernel.sh 6.12 2>/dev/null) && [ -r "$guest/config" ]; then
+if guest=$(scripts/kernel.sh "$series" 2>/dev/null) && [ -r "$guest/config" ]; then
 	satisfied "guest $(cat "$guest/release")" "$(cat "$guest/config")"
 else
-	echo "config: no Debian 6.12 guest kernel config (scripts/kernel.sh 6.12)"
+	echo "config: no Debian $series guest kernel config (scripts/kernel.sh $series)"
 fi
 exit $status

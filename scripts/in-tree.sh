@@ -2,35 +2,43 @@
 # SPDX-License-Identifier: GPL-2.0
 # The in-tree lane: our progs/ and prog_tests/ files (nothing of harness/)
 # dropped into a scratch copy of a kernel tree's tools/testing/selftests/bpf,
-# built by the tree's own Makefile and run by upstream's test_progs, on the
-# running kernel and, when scripts/vm.sh exists, in the Debian 6.12 guest.
-# Our runner then runs the same selection, and both must report the same
-# tests, subtests and results.
+# built by the tree's own Makefile (next to upstream's own cpumask tests)
+# against the BTF of Debian's kernel of the tree's series, and run by
+# upstream's test_progs on the running kernel and in a Debian guest of the
+# tree's series. Our runner then runs the same selection, and both must
+# report the same tests, subtests and results.
 #
-#   ./run.sh --in-tree [KDIR] [-- TEST_PROGS_ARGS...]   (default: -t cpumask_create)
+#   ./run.sh --in-tree [KDIR|SERIES] [-- TEST_PROGS_ARGS...]
+#
+# Default: the current tree (7.3), -t cpumask_create; "6.12" is the stable
+# tree.
 #
 # Only upstream's test_progs prints to stdout; our runner's output goes to
 # the log directory and shows only where the two differ.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
-CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
 export OUTPUT=${OUTPUT:-$PWD/build}
 VM_SH=${VM_SH:-scripts/vm.sh}
 LANE=in-tree
 . scripts/tree.sh
 
-kdir=${KDIR:-$CACHE/linux}
+arg=
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then
-	kdir=$1; shift
+	arg=$1; shift
 fi
 [ $# = 0 ] || [ "$1" != "--" ] || shift
 [ $# -gt 0 ] || set -- -t cpumask_create
+kdir=$(tree_dir "$arg")
 tree_check "$kdir"
+series=$(tree_series "$kdir")
 
-# test_progs is built against the BTF of Debian's 6.12 kernel: the tree's
-# selftests need a kernel of their own version (6.18's BTF breaks more files).
-btf=${VMLINUX_BTF:-$(scripts/kernel.sh 6.12)/vmlinux}
+# The tree's selftests need the BTF of a kernel of their own version (the
+# host's 6.18 BTF breaks the 6.12 tree's; the 7.3 tree's call kfuncs 6.12
+# lacks).
+guest=$(scripts/kernel.sh "$series") ||
+	tree_die "no Debian kernel of the tree's series $series"
+btf=${VMLINUX_BTF:-$guest/vmlinux}
 
 name=$(basename "$(readlink -f "$kdir")")
 scratch=$CACHE/in-tree/$name
@@ -43,15 +51,17 @@ status=0
 
 fail() { echo "in-tree: FAIL: $*"; status=1; }
 
-# Result lines and the summary, in a stable order (test_progs -j prints
-# results as they come).
+# Result lines ("test/subtest:RESULT") and the summary, in a stable order
+# (test_progs -j prints results as they come). Without numbers: upstream's
+# cpumask test, built beside ours, shifts them. 7.3's summary says failed
+# tests/subtests ("4/13 FAILED"), 6.12's failed tests: compare the tests.
 results() {
-	sed -n -E 's/^(#[0-9]+(\/[0-9]+)?)[[:space:]]+/\1 /p; /^Summary: /p' "$1" | sort
+	sed -n -E 's/^#[0-9]+(\/[0-9]+)?[[:space:]]+//p
+		   s/^(Summary: .*, [0-9]+)\/[0-9]+ FAILED$/\1 FAILED/p
+		   /^Summary: .* [0-9]+ FAILED$/p' "$1" | sort -u
 }
 
-# compare UPSTREAM OURS WHERE: same tests, subtests, numbers and results.
-# The scratch tree holds no tests but ours, so upstream's numbers are the
-# ones our runner must give.
+# compare UPSTREAM OURS WHERE: same tests, subtests, results and summary.
 compare() {
 	if [ -z "$(results "$1")" ]; then
 		fail "$3: upstream's test_progs reported no test"
@@ -65,7 +75,7 @@ compare() {
 	fi
 }
 
-scripts/config-check.sh "$kdir" || status=1
+scripts/config-check.sh "$kdir" "$series" || status=1
 
 start=$SECONDS
 tree_copy "$kdir" "$scratch/tree"
@@ -73,7 +83,8 @@ tree_prune "$sel"
 tree_sync "$sel"
 mkdir -p "$logs"
 tree_build "$sel" "$btf" "$logs/build.log"
-echo "in-tree: built upstream's test_progs in $sel ($((SECONDS - start)) s)"
+echo "in-tree: built upstream's test_progs ($series tree, clang-$(tree_clang "$series")," \
+     "BTF of $(cat "$guest/release")) in $sel ($((SECONDS - start)) s)"
 
 # Our runner, built as ./run.sh builds it.
 make -s -j2 OUTPUT="$OUTPUT" > "$logs/ours-build.log" 2>&1 || {
@@ -89,12 +100,12 @@ echo "=== in-tree: host $(uname -r): upstream's test_progs $*"
 compare "$logs/upstream-host.out" "$logs/ours-host.out" host
 
 if [ -x "$VM_SH" ]; then
-	echo "=== in-tree: Debian 6.12 guest: upstream's test_progs $*"
-	TEST_PROGS=$sel/test_progs "$VM_SH" 6.12 -- "$@" | tee "$logs/upstream-vm.out" ||
-		fail "vm: upstream's test_progs failed in the 6.12 guest"
-	env -u TEST_PROGS "$VM_SH" 6.12 -- "$@" > "$logs/ours-vm.out" 2>&1 ||
-		fail "vm: our runner failed in the 6.12 guest (log: $logs/ours-vm.out)"
-	compare "$logs/upstream-vm.out" "$logs/ours-vm.out" "6.12 guest"
+	echo "=== in-tree: Debian $series guest: upstream's test_progs $*"
+	TEST_PROGS=$sel/test_progs "$VM_SH" "$series" -- "$@" | tee "$logs/upstream-vm.out" ||
+		fail "vm: upstream's test_progs failed in the $series guest"
+	env -u TEST_PROGS "$VM_SH" "$series" -- "$@" > "$logs/ours-vm.out" 2>&1 ||
+		fail "vm: our runner failed in the $series guest (log: $logs/ours-vm.out)"
+	compare "$logs/upstream-vm.out" "$logs/ours-vm.out" "$series guest"
 else
 	echo "in-tree: $VM_SH not found: the guest part of this lane did not run"
 fi

@@ -5,22 +5,25 @@
 # nothing on any patch, the series applies with git am to the pristine
 # tree, and test_progs builds after each patch.
 #
-#   ./run.sh --patch [KDIR]      series in $PATCH_DIR (default: $OUTPUT/patches)
+#   ./run.sh --patch [KDIR|SERIES]   series in $PATCH_DIR (default: $OUTPUT/patches)
 #
-# The patches are signed off with the identity of git config user.name and
-# user.email.
+# The base is the current tree (7.3: what bpf-next takes) unless KDIR or
+# SERIES (6.12: the stable tree) names another. The patches are signed off
+# with the identity of git config user.name and user.email. The series is
+# also left as the branch "series" of a git repository of the base tree
+# ($CACHE/patch/TREE/tree), for git log, git rebase -i and git send-email.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
-CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
 OUTPUT=${OUTPUT:-$PWD/build}
 out=${PATCH_DIR:-$OUTPUT/patches}
 LANE="patch"
 . scripts/tree.sh
 
-kdir=${1:-${KDIR:-$CACHE/linux}}
+kdir=$(tree_dir "${1:-}")
 tree_check "$kdir"
-btf=${VMLINUX_BTF:-$(scripts/kernel.sh 6.12)/vmlinux}
+series=$(tree_series "$kdir")
+btf=${VMLINUX_BTF:-$(scripts/kernel.sh "$series")/vmlinux}
 
 name=$(basename "$(readlink -f "$kdir")")
 scratch=$CACHE/patch/$name
@@ -235,5 +238,6 @@ for f in $(our_files) config; do
 		cmp -s "$f" "$sel/$f" || die "$f in the tree differs from ours"
 	fi
 done
-echo "patch: $([ $status = 0 ] && echo ok || echo FAILED): series in $out"
+echo "patch: $([ $status = 0 ] && echo ok || echo FAILED): series on the $series tree in $out" \
+     "(git branch \"series\" of $repo)"
 exit $status

@@ -1,15 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install the toolchain from Debian packages and unpack the kernel tree once.
+# Install the toolchain from Debian packages and unpack the kernel trees
+# once: the stable one (linux-source-6.12) and the current one (the newest
+# linux-source, downloaded through lib.sh's private apt configuration).
 # Idempotent: a second run only checks.
 set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+LANE=setup
 
-CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
-PKGS="clang-16 llvm-16 lld-16 libelf-dev zlib1g-dev make gcc pkg-config kmod cpio xz-utils
-	qemu-system-x86 busybox-static python3 git"
-BPO_PKGS="bpftool linux-source-6.12"
-
-die() { echo "setup: $*" >&2; exit 1; }
+# clang-16 builds our programs and the 6.12 tree's selftests; the current
+# tree's (libarena: bpf_addr_space_cast, arena atomics) need clang-22
+# (bookworm-security). gnuplot-nox draws the benchmarks; flex ... libssl-dev
+# build a kernel of the tree's own (and the tree's sign-file); libzstd-dev
+# links the current tree's test_progs.
+PKGS="clang-16 llvm-16 lld-16 clang-19 clang-22 llvm-22 lld-22
+	libelf-dev zlib1g-dev libzstd-dev libssl-dev make gcc pkg-config kmod cpio xz-utils
+	qemu-system-x86 busybox-static python3 git gnuplot-nox flex bison bc dwarves"
+BPO_PKGS="bpftool linux-source-$STABLE_SERIES"
 
 [ "$(id -u)" = 0 ] || die "must run as root (apt-get install, BPF)"
 [ -r /etc/os-release ] && . /etc/os-release
@@ -47,21 +54,50 @@ if [ -n "$missing" ] || ! bpftool version 2>/dev/null | grep -q 'v7\.[5-9]'; the
 		die "apt-get install failed"
 	apt-get install -y -qq --no-install-recommends -t bookworm-backports bpftool >/dev/null ||
 		die "apt-get install bpftool from bookworm-backports failed"
-	apt-get install -y -qq --no-install-recommends linux-source-6.12 >/dev/null ||
-		die "apt-get install linux-source-6.12 failed"
+	apt-get install -y -qq --no-install-recommends "linux-source-$STABLE_SERIES" >/dev/null ||
+		die "apt-get install linux-source-$STABLE_SERIES failed"
 fi
 command -v bpftool >/dev/null || die "bpftool missing after install"
-
-# Unpack the newest linux-source-6.12 tarball once.
-tarball=$(ls /usr/src/linux-source-6.12*.tar.* 2>/dev/null | sort -V | tail -n1)
-[ -n "$tarball" ] || die "linux-source-6.12 tarball not found in /usr/src"
 mkdir -p "$CACHE"
-base=$(basename "$tarball"); base=${base%.tar.*}
-if [ ! -f "$CACHE/$base/.unpacked" ]; then
-	echo "setup: unpacking $tarball into $CACHE"
-	rm -rf "${CACHE:?}/$base"
-	tar -C "$CACHE" -xf "$tarball"
-	touch "$CACHE/$base/.unpacked"
+
+# unpack TARBALL LINK: unpack a linux-source tarball into the cache once
+# (a .unpacked marker says it finished) and point LINK at it.
+unpack() {
+	local tarball=$1 link=$2 base
+	base=$(basename "$tarball"); base=${base%.tar.*}
+	if [ ! -f "$CACHE/$base/.unpacked" ]; then
+		echo "setup: unpacking $tarball into $CACHE"
+		rm -rf "${CACHE:?}/$base"
+		tar -C "$CACHE" -xf "$tarball"
+		touch "$CACHE/$base/.unpacked"
+	fi
+	ln -sfn "$base" "$link"
+}
+
+# The stable tree: the newest linux-source-6.12 tarball installed.
+tarball=$(ls /usr/src/linux-source-"$STABLE_SERIES"*.tar.* 2>/dev/null | sort -V | tail -n1)
+[ -n "$tarball" ] || die "linux-source-$STABLE_SERIES tarball not found in /usr/src"
+unpack "$tarball" "$STABLE_TREE"
+
+# The current tree: downloaded (never installed) through the private apt
+# configuration; the .deb is kept in the cache, so this works offline later.
+if [ ! -f "$CURRENT_TREE/.unpacked" ]; then
+	src=$CACHE/src
+	mkdir -p "$src"
+	deb=$(ls "$src"/linux-source-"$CURRENT_SERIES"_*.deb 2>/dev/null |
+	      sort -V | tail -n1 || true)
+	if [ -z "$deb" ]; then
+		apt_private_update
+		(cd "$src" && apt-get "${APT_OPTS[@]}" download -q \
+			"linux-source-$CURRENT_SERIES" >/dev/null) ||
+			die "apt-get download linux-source-$CURRENT_SERIES failed"
+		deb=$(ls "$src"/linux-source-"$CURRENT_SERIES"_*.deb | sort -V | tail -n1)
+	fi
+	rm -rf "$src/root"
+	dpkg -x "$deb" "$src/root"
+	tarball=$(ls "$src"/root/usr/src/linux-source-"$CURRENT_SERIES"*.tar.* | tail -n1)
+	unpack "$tarball" "$CURRENT_TREE"
+	rm -rf "$src/root"
 fi
-ln -sfn "$base" "$CACHE/linux"
-echo "setup: ok (clang-16, bpftool $(bpftool version | awk 'NR==1{print $2}'), tree $CACHE/linux)"
+echo "setup: ok (clang-16, clang-22, bpftool $(bpftool version | awk 'NR==1{print $2}')," \
+     "trees $STABLE_TREE and $CURRENT_TREE)"

@@ -3,10 +3,12 @@
 # Sourced by scripts/in-tree.sh and scripts/patch.sh (which set LANE): a scratch copy of a
 # kernel tree in which upstream's test_progs is built with the tree's own
 # Makefile. The tree given as KDIR is only ever read.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # What the selftests build reads outside tools/: scripts/ (sign-file.c,
-# checkpatch) and kernel/bpf/ (bpftool compiles its disasm.c).
-TREE_PARTS="tools scripts kernel/bpf"
+# checkpatch) and kernel/bpf/ (bpftool compiles its disasm.c); the top
+# Makefile says the tree's version.
+TREE_PARTS="Makefile tools scripts kernel/bpf"
 SELFTESTS=tools/testing/selftests/bpf
 
 # Our files: every progs/cpumask_create*.[ch] and prog_tests/cpumask_create*.[ch].
@@ -19,6 +21,34 @@ our_files() {
 }
 
 tree_die() { echo "$LANE: $*" >&2; exit 1; }
+
+# tree_series KDIR: the tree's kernel series, e.g. 7.3, from its Makefile.
+tree_series() {
+	awk '$1 == "VERSION" { v = $3 } $1 == "PATCHLEVEL" { p = $3 }
+	     END { if (v != "") print v "." p }' "$1/Makefile"
+}
+
+# tree_clang SERIES: the clang a tree's selftests build with. 7.x's link
+# libarena, whose BPF code needs clang-22 (clang-16 lacks
+# bpf_addr_space_cast, clang-19 its atomics); 6.x's build with clang-16.
+tree_clang() {
+	case $1 in
+	6.*) echo 16 ;;
+	*) echo 22 ;;
+	esac
+}
+
+# tree_dir ARG: the tree ARG names: a series of lib.sh's (6.12: the stable
+# tree, 7.3: the current one), a path, or nothing (KDIR if set, else the
+# current tree: the one upstream takes patches against).
+tree_dir() {
+	case ${1:-} in
+	"") echo "${KDIR:-$CURRENT_TREE}" ;;
+	"$CURRENT_SERIES") echo "$CURRENT_TREE" ;;
+	"$STABLE_SERIES") echo "$STABLE_TREE" ;;
+	*) echo "$1" ;;
+	esac
+}
 
 # tree_check KDIR: KDIR is a kernel tree with BPF selftests.
 tree_check() {
@@ -48,12 +78,14 @@ tree_copy() {
 	mv "$dest.tmp" "$dest"
 }
 
-# tree_prune DIR: in the selftests dir DIR, drop upstream's tests, so that
-# test_progs holds our tests only and builds in about a minute instead of
-# three to six (and editing our header under progs/ does not rebuild all
-# ~810 BPF programs). Kept: every progs/X.c whose name the Makefile spells
-# out (light skeletons, linked objects, btf_data.bpf.o for resolve_btfids):
-# the Makefile's rules need them whatever tests exist. Idempotent.
+# tree_prune DIR: in the selftests dir DIR, drop upstream's tests but its
+# cpumask ones, so that test_progs builds in about a minute instead of three
+# to six (and editing our header under progs/ does not rebuild all ~810 BPF
+# programs), and our files are built next to the upstream tests closest to
+# them. Kept: upstream's cpumask tests, and every progs/X.c whose name the
+# Makefile spells out (light skeletons, linked objects, btf_data.bpf.o for
+# resolve_btfids): the Makefile's rules need them whatever tests exist.
+# Idempotent.
 tree_prune() {
 	local dir=$1 keep f name
 	keep=" $(grep -v -- '-CFLAGS' "$dir/Makefile" |
@@ -61,11 +93,11 @@ tree_prune() {
 		 sort -u | tr '\n' ' ')"
 	for f in "$dir"/progs/*.c; do
 		name=${f##*/}; name=${name%.c}
-		[[ $name == cpumask_create* || $keep == *" $name "* ]] || rm -f "$f"
+		[[ $name == cpumask* || $keep == *" $name "* ]] || rm -f "$f"
 	done
 	for f in "$dir"/prog_tests/*.c; do
 		name=${f##*/}
-		[[ $name == cpumask_create* ]] || rm -f "$f"
+		[[ $name == cpumask* ]] || rm -f "$f"
 	done
 }
 
@@ -87,24 +119,32 @@ tree_sync() {
 }
 
 # tree_build DIR VMLINUX_BTF LOG: build upstream's test_progs in DIR with the
-# tree's Makefile. The bpf_testmod*.ko modules need a configured kernel
+# tree's Makefile and the clang tree_clang names. The test modules
+# (bpf_testmod.ko and the others the Makefile lists) need a configured kernel
 # build; empty files stand in for them and make -o keeps make from
 # rebuilding them (test_progs then warns that it cannot load bpf_testmod).
 tree_build() {
-	local dir=$1 btf=$2 log=$3 mod skip=()
-	for mod in bpf_testmod bpf_test_no_cfi bpf_test_modorder_x bpf_test_modorder_y; do
-		[ -f "$dir/$mod.ko" ] || : > "$dir/$mod.ko"
-		skip+=(-o "$dir/$mod.ko")
+	local dir=$1 btf=$2 log=$3 mod skip=() v stamp
+	v=$(tree_clang "$(tree_series "$dir/../../../..")")
+	for mod in $(grep -oE '\bbpf_[a-z0-9_]+\.ko\b' "$dir/Makefile" | sort -u); do
+		[ -f "$dir/$mod" ] || : > "$dir/$mod"
+		skip+=(-o "$dir/$mod")
 	done
-	# clang 16 for BPF; no LLVM disassembler in test_progs (it only serves the
-	# JIT dump tests and would need LLVM's static libraries): environment
-	# variables, because the tree's feature checks run make from $(shell).
-	# OUTPUT is ours, not the tree's, and the tree's lib.mk only picks its
-	# own OUTPUT in a top-level make: forget a make that runs this script.
+	# The Makefile regenerates vmlinux.h only when the BTF file is newer:
+	# another BTF than last time must regenerate it too.
+	stamp="$(readlink -f "$btf") $(stat -c '%s %Y' "$btf")"
+	if [ "$(cat "$dir/.vmlinux_btf" 2>/dev/null)" != "$stamp" ]; then
+		rm -f "$dir/tools/include/vmlinux.h"
+		echo "$stamp" > "$dir/.vmlinux_btf"
+	fi
+	# No LLVM disassembler in test_progs (it only serves the JIT dump tests
+	# and would need LLVM's static libraries). Environment variables,
+	# because the tree's feature checks run make from $(shell). OUTPUT is
+	# ours, not the tree's, and the tree's lib.mk only picks its own OUTPUT
+	# in a top-level make: forget a make that runs this script.
 	env -u OUTPUT -u MAKELEVEL -u MAKEFLAGS -u MFLAGS \
-		CLANG="${CLANG:-clang-16}" LLC="${LLC:-llc-16}" LLVM_CONFIG=false \
-		LLVM_STRIP="${LLVM_STRIP:-llvm-strip-16}" \
-		LLVM_OBJCOPY="${LLVM_OBJCOPY:-llvm-objcopy-16}" \
+		CLANG="clang-$v" LLC="llc-$v" LLVM_CONFIG=false \
+		LLVM_STRIP="llvm-strip-$v" LLVM_OBJCOPY="llvm-objcopy-$v" \
 		make -C "$dir" -j2 VMLINUX_BTF="$btf" "${skip[@]}" test_progs > "$log" 2>&1 || {
 		tail -n 40 "$log" >&2
 		tree_die "building test_progs in $dir failed (log: $log)"
