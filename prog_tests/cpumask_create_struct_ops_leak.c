@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A struct_ops operator that returns void and exits with a created mask in
+ * R0 must be refused with "Unreleased reference": nothing ever frees that
+ * mask. Kernels from 6.13 load it (the verifier lets struct_ops programs
+ * return a referenced kptr, and checks the type only for operators that
+ * return one), and every call leaks a mask.
+ *
+ * What the kernel does decides what is asserted: where the verifier refuses
+ * the program, the refusal and its twin (the same body, releasing the mask)
+ * loading; where it accepts it, the leak: the operator runs on loopback
+ * connections, creates a mask per call, and none of those masks is ever
+ * freed, counted where masks are freed (bpf_cpumask_release()) while the
+ * twin's masks, counted there the same way, all are.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <test_progs.h>
+#include "cpumask_create_probe.h"
+#include "cpumask_create_struct_ops_leak.skel.h"
+
+#define LEAK_CONNECTIONS	8	/* loopback connections per operator */
+#define LEAK_MSG		"Unreleased reference"
+#define LEAK_BUG \
+	"verifier accepts a void struct_ops operator exiting with a reference in R0"
+
+static char load_log[64 * 1024];
+
+struct leak_case {
+	const char *op;			/* the operator, for messages */
+	struct bpf_map *(*leaky)(struct cpumask_create_struct_ops_leak *skel);
+	struct bpf_map *(*twin)(struct cpumask_create_struct_ops_leak *skel);
+	struct bpf_program *(*leaky_prog)(struct cpumask_create_struct_ops_leak *skel);
+};
+
+#define MAP_GETTER(name)							\
+static struct bpf_map *name(struct cpumask_create_struct_ops_leak *skel)	\
+{										\
+	return skel->maps.name;							\
+}
+MAP_GETTER(init_leaky_cc)
+MAP_GETTER(init_twin_cc)
+MAP_GETTER(release_leaky_cc)
+MAP_GETTER(release_twin_cc)
+MAP_GETTER(reset_leaky_qdisc)
+MAP_GETTER(reset_twin_qdisc)
+
+#define PROG_GETTER(name)								\
+static struct bpf_program *name(struct cpumask_create_struct_ops_leak *skel)	\
+{											\
+	return skel->progs.name;							\
+}
+PROG_GETTER(cc_init_leaky)
+PROG_GETTER(cc_release_leaky)
+PROG_GETTER(qdisc_reset_leaky)
+
+static const struct leak_case cc_init = {
+	"tcp_congestion_ops.init", init_leaky_cc, init_twin_cc, cc_init_leaky,
+};
+static const struct leak_case cc_release = {
+	"tcp_congestion_ops.release", release_leaky_cc, release_twin_cc, cc_release_leaky,
+};
+static const struct leak_case qdisc_reset = {
+	"Qdisc_ops.reset", reset_leaky_qdisc, reset_twin_qdisc, qdisc_reset_leaky,
+};
+
+/*
+ * Open the object with only the struct_ops maps given (and the programs
+ * they use) to load; the release counter too when @count_frees.
+ */
+static struct cpumask_create_struct_ops_leak *
+open_with(const struct leak_case *c, bool leaky, bool twin, bool count_frees)
+{
+	struct cpumask_create_struct_ops_leak *skel;
+	struct bpf_map *map;
+
+	skel = cpumask_create_struct_ops_leak__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return NULL;
+	bpf_object__for_each_map(map, skel->obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			bpf_map__set_autocreate(map, (leaky && map == c->leaky(skel)) ||
+						(twin && map == c->twin(skel)));
+	bpf_program__set_autoload(skel->progs.count_release, count_frees);
+	bpf_program__set_log_buf(c->leaky_prog(skel), load_log, sizeof(load_log));
+	load_log[0] = '\0';
+	return skel;
+}
+
+/*
+ * Congestion control names are global: make ours this process's own, in
+ * the map's member "name" found with the object's BTF.
+ */
+static bool set_cc_name(struct cpumask_create_struct_ops_leak *skel, struct bpf_map *map,
+			const char *tag, char *name, size_t len)
+{
+	const struct btf *btf = bpf_object__btf(skel->obj);
+	const struct btf_member *m;
+	const struct btf_type *t;
+	char *data;
+	int i;
+
+	snprintf(name, len, "cm%s_%d", tag, getpid());
+	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+	data = bpf_map__initial_value(map, NULL);
+	for (i = 0, m = btf_members(t); t && data && i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
+			continue;
+		memset(data + m->offset / 8, 0, len);
+		memcpy(data + m->offset / 8, name, strlen(name));
+		return true;
+	}
+	PRINT_FAIL("%s: no member 'name'\n", bpf_map__name(map));
+	return false;
+}
+
+/*
+ * Load the leaking operator alone. Returns 1 when the verifier refuses it
+ * for the reference left in R0 (the fixed kernel), 0 when it accepts it
+ * (the bug), -1 on anything else.
+ */
+static int leaky_verdict(const struct leak_case *c)
+{
+	struct cpumask_create_struct_ops_leak *skel;
+	int err;
+
+	skel = open_with(c, true, false, false);
+	if (!skel)
+		return -1;
+	err = cpumask_create_struct_ops_leak__load(skel);
+	cpumask_create_struct_ops_leak__destroy(skel);
+	if (!err) {
+		printf("BUG: %s: %s; every call leaks a mask\n", c->op, LEAK_BUG);
+		return 0;
+	}
+	if (!ASSERT_HAS_SUBSTR(load_log, LEAK_MSG, "why the leaking operator is refused")) {
+		printf("VERIFIER LOG:\n%s\n", load_log);
+		return -1;
+	}
+	printf("fixed: %s leaving a mask in R0 is refused: %s\n", c->op, LEAK_MSG);
+	return 1;
+}
+
+/* Connect to a loopback listener with congestion control @name, then reset. */
+static bool run_connection(const char *name)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t len = sizeof(addr);
+	int srv, cli = -1, acc = -1;
+	bool ok = false;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(srv, "socket"))
+		return false;
+	if (!ASSERT_OK(bind(srv, (void *)&addr, len), "bind") ||
+	    !ASSERT_OK(listen(srv, 1), "listen") ||
+	    !ASSERT_OK(getsockname(srv, (void *)&addr, &len), "getsockname"))
+		goto out;
+	cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(cli, "socket") ||
+	    !ASSERT_OK(setsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, name, strlen(name)),
+		       "setsockopt TCP_CONGESTION") ||
+	    !ASSERT_OK(connect(cli, (void *)&addr, len), "connect"))
+		goto out;
+	acc = accept(srv, NULL, NULL);
+	if (!ASSERT_OK_FD(acc, "accept"))
+		goto out;
+	/* a reset destroys the socket in close(): .release runs there */
+	ok = ASSERT_OK(setsockopt(cli, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger)),
+		       "SO_LINGER");
+out:
+	if (acc >= 0)
+		close(acc);
+	if (cli >= 0)
+		close(cli);
+	close(srv);
+	return ok;
+}
+
+/* Register @map, run LEAK_CONNECTIONS connections through it, unregister. */
+static void run_cc(struct bpf_map *map, const char *name)
+{
+	struct bpf_link *link;
+	int i;
+
+	link = bpf_map__attach_struct_ops(map);
+	if (!ASSERT_OK_PTR(link, "attach_struct_ops"))
+		return;
+	for (i = 0; i < LEAK_CONNECTIONS; i++)
+		if (!run_connection(name))
+			break;
+	bpf_link__destroy(link);
+}
+
+static void test_cc(const struct leak_case *c)
+{
+	const char *no_frees = trampoline_unsupported();
+	struct cpumask_create_struct_ops_leak *skel;
+	char leaky_name[16], twin_name[16];
+	int fixed = leaky_verdict(c);
+
+	if (fixed < 0)
+		return;
+	skel = open_with(c, !fixed, true, !no_frees);
+	if (!skel)
+		return;
+	if (!set_cc_name(skel, c->leaky(skel), "l", leaky_name, sizeof(leaky_name)) ||
+	    !set_cc_name(skel, c->twin(skel), "t", twin_name, sizeof(twin_name)) ||
+	    !ASSERT_OK(cpumask_create_struct_ops_leak__load(skel), "load"))
+		goto out;
+	/* not the skeleton's attach: it would register the struct_ops maps too */
+	if (!no_frees) {
+		skel->links.count_release = bpf_program__attach(skel->progs.count_release);
+		if (!ASSERT_OK_PTR(skel->links.count_release, "attach release counter"))
+			goto out;
+	}
+
+	if (!fixed)
+		run_cc(c->leaky(skel), leaky_name);
+	run_cc(c->twin(skel), twin_name);
+	/* every socket and both congestion controls are gone now */
+
+	ASSERT_EQ(skel->bss->twin_runs, LEAK_CONNECTIONS, "twin runs per connection");
+	ASSERT_EQ(skel->bss->twin_created, LEAK_CONNECTIONS, "twin creates a mask per run");
+	if (!fixed) {
+		ASSERT_EQ(skel->bss->leaky_runs, LEAK_CONNECTIONS, "leaking operator runs");
+		ASSERT_EQ(skel->bss->leaky_created, LEAK_CONNECTIONS,
+			  "leaking operator creates a mask per run");
+	}
+	if (no_frees) {
+		printf("SKIP: cannot count the masks freed: %s\n", no_frees);
+		test__skip();
+		goto out;
+	}
+	/* the counter sees frees: the twin's masks are all freed ... */
+	ASSERT_EQ(skel->bss->twin_released, skel->bss->twin_created, "twin's masks freed");
+	if (fixed)
+		goto out;
+	/* ... the leaking operator's never */
+	if (ASSERT_EQ(skel->bss->leaky_released, 0, "leaked masks freed"))
+		printf("BUG: %s: %u masks created, %u freed after the sockets and the congestion control are gone\n",
+		       c->op, skel->bss->leaky_created, skel->bss->leaky_released);
+out:
+	cpumask_create_struct_ops_leak__destroy(skel);
+}
+
+/* Another struct_ops type (bpf qdisc, 6.16+): the verdict, and the twin loads. */
+static void test_qdisc(const struct leak_case *c)
+{
+	struct cpumask_create_struct_ops_leak *skel;
+	int fixed;
+
+	if (probe_btf_func("bpf_qdisc_skb_drop")) {
+		printf("SKIP: no BPF qdisc (CONFIG_NET_SCH_BPF, 6.16+): bpf_qdisc_skb_drop not available\n");
+		test__skip();
+		return;
+	}
+	fixed = leaky_verdict(c);
+	if (fixed < 0)
+		return;
+	skel = open_with(c, false, true, false);
+	if (!skel)
+		return;
+	ASSERT_OK(cpumask_create_struct_ops_leak__load(skel), "twin loads");
+	cpumask_create_struct_ops_leak__destroy(skel);
+}
+
+void test_cpumask_create_struct_ops_leak(void)
+{
+	if (skip_because(cpumask_create_unsupported()))
+		return;
+	if (test__start_subtest("tcp_cc_init"))
+		test_cc(&cc_init);
+	if (test__start_subtest("tcp_cc_release"))
+		test_cc(&cc_release);
+	if (test__start_subtest("qdisc_reset"))
+		test_qdisc(&qdisc_reset);
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A struct_ops operator that returns void, exiting with a created mask still
+ * in R0. Struct_ops programs may hand a referenced kptr back to the kernel
+ * when their operator returns one, so the verifier does not count a
+ * reference in R0 at exit as leaked; for an operator that returns void no
+ * other check looks at it again, the program loads, and every call leaks
+ * the mask. Each leaking operator has a twin that releases the mask instead.
+ *
+ * The bodies are written in assembly so that R0 at exit is the mask itself,
+ * whatever the compiler would do with a value a void function drops.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "bpf_misc.h"
+#include "cpumask_create_common.h"
+
+char _license[] SEC("license") = "GPL";
+
+void tcp_reno_cong_avoid(struct sock *sk, __u32 ack, __u32 acked) __ksym;
+__u32 tcp_reno_ssthresh(struct sock *sk) __ksym;
+__u32 tcp_reno_undo_cwnd(struct sock *sk) __ksym;
+
+/* masks the operators created: address -> made by the twin */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u32);
+} created_masks SEC(".maps");
+
+/* calls of the leaking operator and of its twin, their masks, their frees */
+__u32 leaky_runs, leaky_created, leaky_released;
+__u32 twin_runs, twin_created, twin_released;
+
+__attribute__((used)) static __noinline int record_mask(struct bpf_cpumask *mask, __u32 twin)
+{
+	__u64 addr = (__u64)mask;
+
+	__sync_fetch_and_add(twin ? &twin_runs : &leaky_runs, 1);
+	if (!mask)
+		return 0;
+	__sync_fetch_and_add(twin ? &twin_created : &leaky_created, 1);
+	bpf_map_update_elem(&created_masks, &addr, &twin, BPF_ANY);
+	return 0;
+}
+
+/*
+ * Kfuncs called only from assembly get no BTF record, which libbpf needs
+ * to resolve them: call them once from C, in a function nothing runs.
+ */
+void kfuncs_for_btf(void)
+{
+	bpf_cpumask_release(bpf_cpumask_create());
+}
+
+/* r0 = bpf_cpumask_create(); record it; exit with the mask in R0 */
+#define LEAK_MASK						\
+	asm volatile (						\
+	"call %[bpf_cpumask_create];"				\
+	"r6 = r0;"						\
+	"r1 = r0;"						\
+	"r2 = 0;"						\
+	"call record_mask;"					\
+	"r0 = r6;"						\
+	"exit;"							\
+	:							\
+	: __imm(bpf_cpumask_create)				\
+	: __clobber_all)
+
+/* the same, but the mask is released before the exit */
+#define RELEASE_MASK						\
+	asm volatile (						\
+	"call %[bpf_cpumask_create];"				\
+	"r6 = r0;"						\
+	"r1 = r0;"						\
+	"r2 = 1;"						\
+	"call record_mask;"					\
+	"r1 = r6;"						\
+	"if r1 == 0 goto 1f;"					\
+	"call %[bpf_cpumask_release];"				\
+	"1: exit;"						\
+	:							\
+	: __imm(bpf_cpumask_create),				\
+	  __imm(bpf_cpumask_release)				\
+	: __clobber_all)
+
+/* void (*init)(struct sock *sk) */
+SEC("struct_ops")
+__naked void cc_init_leaky(void)
+{
+	LEAK_MASK;
+}
+
+SEC("struct_ops")
+__naked void cc_init_twin(void)
+{
+	RELEASE_MASK;
+}
+
+/* void (*release)(struct sock *sk) */
+SEC("struct_ops")
+__naked void cc_release_leaky(void)
+{
+	LEAK_MASK;
+}
+
+SEC("struct_ops")
+__naked void cc_release_twin(void)
+{
+	RELEASE_MASK;
+}
+
+/* void (*reset)(struct Qdisc *sch), another struct_ops type (6.16+) */
+SEC("struct_ops")
+__naked void qdisc_reset_leaky(void)
+{
+	LEAK_MASK;
+}
+
+SEC("struct_ops")
+__naked void qdisc_reset_twin(void)
+{
+	RELEASE_MASK;
+}
+
+/* Reno for everything else a congestion control must have */
+SEC("struct_ops")
+void BPF_PROG(cc_cong_avoid, struct sock *sk, __u32 ack, __u32 acked)
+{
+	tcp_reno_cong_avoid(sk, ack, acked);
+}
+
+SEC("struct_ops")
+__u32 BPF_PROG(cc_ssthresh, struct sock *sk)
+{
+	return tcp_reno_ssthresh(sk);
+}
+
+SEC("struct_ops")
+__u32 BPF_PROG(cc_undo_cwnd, struct sock *sk)
+{
+	return tcp_reno_undo_cwnd(sk);
+}
+
+/* .link: unregistered when the link goes, even if the test dies */
+SEC(".struct_ops.link")
+struct tcp_congestion_ops init_leaky_cc = {
+	.init		= (void *)cc_init_leaky,
+	.cong_avoid	= (void *)cc_cong_avoid,
+	.ssthresh	= (void *)cc_ssthresh,
+	.undo_cwnd	= (void *)cc_undo_cwnd,
+	.name		= "cm_init_leaky",
+};
+
+SEC(".struct_ops.link")
+struct tcp_congestion_ops init_twin_cc = {
+	.init		= (void *)cc_init_twin,
+	.cong_avoid	= (void *)cc_cong_avoid,
+	.ssthresh	= (void *)cc_ssthresh,
+	.undo_cwnd	= (void *)cc_undo_cwnd,
+	.name		= "cm_init_twin",
+};
+
+SEC(".struct_ops.link")
+struct tcp_congestion_ops release_leaky_cc = {
+	.release	= (void *)cc_release_leaky,
+	.cong_avoid	= (void *)cc_cong_avoid,
+	.ssthresh	= (void *)cc_ssthresh,
+	.undo_cwnd	= (void *)cc_undo_cwnd,
+	.name		= "cm_rel_leaky",
+};
+
+SEC(".struct_ops.link")
+struct tcp_congestion_ops release_twin_cc = {
+	.release	= (void *)cc_release_twin,
+	.cong_avoid	= (void *)cc_cong_avoid,
+	.ssthresh	= (void *)cc_ssthresh,
+	.undo_cwnd	= (void *)cc_undo_cwnd,
+	.name		= "cm_rel_twin",
+};
+
+/* only loaded, never registered: no qdisc runs them */
+SEC(".struct_ops.link")
+struct Qdisc_ops reset_leaky_qdisc = {
+	.reset		= (void *)qdisc_reset_leaky,
+	.id		= "cm_reset_leaky",
+};
+
+SEC(".struct_ops.link")
+struct Qdisc_ops reset_twin_qdisc = {
+	.reset		= (void *)qdisc_reset_twin,
+	.id		= "cm_reset_twin",
+};
+
+/*
+ * Where a mask is freed: bpf_cpumask_release() dropping its last reference.
+ * Counts the releases of the masks the operators created (these masks hold
+ * one reference each). Needs a trampoline.
+ */
+SEC("fentry/bpf_cpumask_release")
+int BPF_PROG(count_release, struct bpf_cpumask *mask)
+{
+	__u64 addr = (__u64)mask;
+	__u32 *twin;
+
+	twin = bpf_map_lookup_elem(&created_masks, &addr);
+	if (!twin)
+		return 0;
+	__sync_fetch_and_add(*twin ? &twin_released : &leaky_released, 1);
+	return 0;
+}
