@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A struct_ops operator that returns void, exiting with a created mask still
- * in R0. Struct_ops programs may hand a referenced kptr back to the kernel
- * when their operator returns one, so the verifier does not count a
- * reference in R0 at exit as leaked; for an operator that returns void no
- * other check looks at it again, the program loads, and every call leaks
- * the mask. Each leaking operator has a twin that releases the mask instead.
+ * Struct_ops operators that return void (or a scalar), exiting with a
+ * created mask still in R0. Struct_ops programs may hand a referenced kptr
+ * back to the kernel when their operator returns a pointer, so the verifier
+ * does not count a reference in R0 at exit as leaked and leaves it to the
+ * return-value check, which looks at it only for operators returning a
+ * pointer: such a program loads, and every call leaks the mask. Each
+ * leaking operator has a twin that releases the mask instead.
  *
  * The bodies are written in assembly so that R0 at exit is the mask itself,
  * whatever the compiler would do with a value a void function drops.
@@ -69,8 +70,8 @@ void kfuncs_for_btf(void)
 	: __imm(bpf_cpumask_create)				\
 	: __clobber_all)
 
-/* the same, but the mask is released before the exit */
-#define RELEASE_MASK						\
+/* the same, but the mask is released before the exit, which returns @ret */
+#define RELEASE_MASK(ret)					\
 	asm volatile (						\
 	"call %[bpf_cpumask_create];"				\
 	"r6 = r0;"						\
@@ -80,7 +81,8 @@ void kfuncs_for_btf(void)
 	"r1 = r6;"						\
 	"if r1 == 0 goto 1f;"					\
 	"call %[bpf_cpumask_release];"				\
-	"1: exit;"						\
+	"1: r0 = " #ret ";"					\
+	"exit;"							\
 	:							\
 	: __imm(bpf_cpumask_create),				\
 	  __imm(bpf_cpumask_release)				\
@@ -96,7 +98,7 @@ __naked void cc_init_leaky(void)
 SEC("struct_ops")
 __naked void cc_init_twin(void)
 {
-	RELEASE_MASK;
+	RELEASE_MASK(0);
 }
 
 /* void (*release)(struct sock *sk) */
@@ -109,7 +111,24 @@ __naked void cc_release_leaky(void)
 SEC("struct_ops")
 __naked void cc_release_twin(void)
 {
-	RELEASE_MASK;
+	RELEASE_MASK(0);
+}
+
+/*
+ * u32 (*ssthresh)(struct sock *sk): an operator returning a scalar takes
+ * the mask's address for a number (loaders that may leak pointers only).
+ * Only loaded: Reno's threshold for a window of two is two.
+ */
+SEC("struct_ops")
+__naked void cc_ssthresh_leaky(void)
+{
+	LEAK_MASK;
+}
+
+SEC("struct_ops")
+__naked void cc_ssthresh_twin(void)
+{
+	RELEASE_MASK(2);
 }
 
 /* void (*reset)(struct Qdisc *sch), another struct_ops type (6.16+) */
@@ -122,7 +141,7 @@ __naked void qdisc_reset_leaky(void)
 SEC("struct_ops")
 __naked void qdisc_reset_twin(void)
 {
-	RELEASE_MASK;
+	RELEASE_MASK(0);
 }
 
 /* Reno for everything else a congestion control must have */
@@ -179,6 +198,22 @@ struct tcp_congestion_ops release_twin_cc = {
 	.ssthresh	= (void *)cc_ssthresh,
 	.undo_cwnd	= (void *)cc_undo_cwnd,
 	.name		= "cm_rel_twin",
+};
+
+SEC(".struct_ops.link")
+struct tcp_congestion_ops ssthresh_leaky_cc = {
+	.ssthresh	= (void *)cc_ssthresh_leaky,
+	.cong_avoid	= (void *)cc_cong_avoid,
+	.undo_cwnd	= (void *)cc_undo_cwnd,
+	.name		= "cm_ssth_leaky",
+};
+
+SEC(".struct_ops.link")
+struct tcp_congestion_ops ssthresh_twin_cc = {
+	.ssthresh	= (void *)cc_ssthresh_twin,
+	.cong_avoid	= (void *)cc_cong_avoid,
+	.undo_cwnd	= (void *)cc_undo_cwnd,
+	.name		= "cm_ssth_twin",
 };
 
 /* only loaded, never registered: no qdisc runs them */
