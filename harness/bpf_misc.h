@@ -24,7 +24,5 @@
 /* programs written in inline assembly, as upstream writes them */
 #define __naked			__attribute__((naked))
 #define __clobber_all		"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "memory"
-#define __imm(name)		[name]"i"(name)
-#define __imm_addr(name)	[name]"i"(&name)
 
 #endif /* __BPF_MISC_H__ */

@@ -30,49 +30,34 @@
 
 static char load_log[64 * 1024];
 
+/* One leaking operator: the struct_ops maps and the program, by name. */
 struct leak_case {
 	const char *op;			/* the operator, for messages */
-	struct bpf_map *(*leaky)(struct cpumask_create_struct_ops_leak *skel);
-	struct bpf_map *(*twin)(struct cpumask_create_struct_ops_leak *skel);
-	struct bpf_program *(*leaky_prog)(struct cpumask_create_struct_ops_leak *skel);
+	const char *leaky, *twin;	/* its struct_ops map, and the twin's */
+	const char *leaky_prog;
 };
-
-#define MAP_GETTER(name)							\
-static struct bpf_map *name(struct cpumask_create_struct_ops_leak *skel)	\
-{										\
-	return skel->maps.name;							\
-}
-MAP_GETTER(init_leaky_cc)
-MAP_GETTER(init_twin_cc)
-MAP_GETTER(release_leaky_cc)
-MAP_GETTER(release_twin_cc)
-MAP_GETTER(ssthresh_leaky_cc)
-MAP_GETTER(ssthresh_twin_cc)
-MAP_GETTER(reset_leaky_qdisc)
-MAP_GETTER(reset_twin_qdisc)
-
-#define PROG_GETTER(name)								\
-static struct bpf_program *name(struct cpumask_create_struct_ops_leak *skel)	\
-{											\
-	return skel->progs.name;							\
-}
-PROG_GETTER(cc_init_leaky)
-PROG_GETTER(cc_release_leaky)
-PROG_GETTER(cc_ssthresh_leaky)
-PROG_GETTER(qdisc_reset_leaky)
 
 static const struct leak_case cc_init = {
-	"tcp_congestion_ops.init", init_leaky_cc, init_twin_cc, cc_init_leaky,
+	"tcp_congestion_ops.init", "init_leaky_cc", "init_twin_cc", "cc_init_leaky",
 };
+
 static const struct leak_case cc_release = {
-	"tcp_congestion_ops.release", release_leaky_cc, release_twin_cc, cc_release_leaky,
+	"tcp_congestion_ops.release", "release_leaky_cc", "release_twin_cc", "cc_release_leaky",
 };
+
 static const struct leak_case cc_ssthresh = {
-	"tcp_congestion_ops.ssthresh", ssthresh_leaky_cc, ssthresh_twin_cc, cc_ssthresh_leaky,
+	"tcp_congestion_ops.ssthresh", "ssthresh_leaky_cc", "ssthresh_twin_cc",
+	"cc_ssthresh_leaky",
 };
+
 static const struct leak_case qdisc_reset = {
-	"Qdisc_ops.reset", reset_leaky_qdisc, reset_twin_qdisc, qdisc_reset_leaky,
+	"Qdisc_ops.reset", "reset_leaky_qdisc", "reset_twin_qdisc", "qdisc_reset_leaky",
 };
+
+static struct bpf_map *map_of(struct cpumask_create_struct_ops_leak *skel, const char *name)
+{
+	return bpf_object__find_map_by_name(skel->obj, name);
+}
 
 /*
  * Open the object with only the struct_ops maps given (and the programs
@@ -87,12 +72,16 @@ open_with(const struct leak_case *c, bool leaky, bool twin, bool count_frees)
 	skel = cpumask_create_struct_ops_leak__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return NULL;
-	bpf_object__for_each_map(map, skel->obj)
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *name = bpf_map__name(map);
+
 		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
-			bpf_map__set_autocreate(map, (leaky && map == c->leaky(skel)) ||
-						(twin && map == c->twin(skel)));
+			bpf_map__set_autocreate(map, (leaky && !strcmp(name, c->leaky)) ||
+						(twin && !strcmp(name, c->twin)));
+	}
 	bpf_program__set_autoload(skel->progs.count_release, count_frees);
-	bpf_program__set_log_buf(c->leaky_prog(skel), load_log, sizeof(load_log));
+	bpf_program__set_log_buf(bpf_object__find_program_by_name(skel->obj, c->leaky_prog),
+				 load_log, sizeof(load_log));
 	load_log[0] = '\0';
 	return skel;
 }
@@ -147,7 +136,7 @@ static int leaky_verdict(const struct leak_case *c)
 		printf("VERIFIER LOG:\n%s\n", load_log);
 		return -1;
 	}
-	printf("fixed: %s leaving a mask in R0 is refused: %s\n", c->op, LEAK_MSG);
+	printf("refused: %s leaving a mask in R0: %s\n", c->op, LEAK_MSG);
 	return 1;
 }
 
@@ -221,8 +210,8 @@ static void test_cc(const struct leak_case *c)
 	skel = open_with(c, !fixed, true, !no_frees);
 	if (!skel)
 		return;
-	if (!set_cc_name(skel, c->leaky(skel), "l", leaky_name, sizeof(leaky_name)) ||
-	    !set_cc_name(skel, c->twin(skel), "t", twin_name, sizeof(twin_name)) ||
+	if (!set_cc_name(skel, map_of(skel, c->leaky), "l", leaky_name, sizeof(leaky_name)) ||
+	    !set_cc_name(skel, map_of(skel, c->twin), "t", twin_name, sizeof(twin_name)) ||
 	    !ASSERT_OK(cpumask_create_struct_ops_leak__load(skel), "load"))
 		goto out;
 	/* not the skeleton's attach: it would register the struct_ops maps too */
@@ -233,8 +222,8 @@ static void test_cc(const struct leak_case *c)
 	}
 
 	if (!fixed)
-		run_cc(c->leaky(skel), leaky_name);
-	run_cc(c->twin(skel), twin_name);
+		run_cc(map_of(skel, c->leaky), leaky_name);
+	run_cc(map_of(skel, c->twin), twin_name);
 	/* every socket and both congestion controls are gone now */
 
 	ASSERT_EQ(skel->bss->twin_runs, LEAK_CONNECTIONS, "twin runs per connection");
@@ -255,8 +244,9 @@ static void test_cc(const struct leak_case *c)
 		goto out;
 	/* ... the leaking operator's never */
 	if (ASSERT_EQ(skel->bss->leaky_released, 0, "leaked masks freed"))
-		printf("BUG: %s: %u masks created, %u freed after the sockets and the congestion control are gone\n",
-		       c->op, skel->bss->leaky_created, skel->bss->leaky_released);
+		printf("BUG: %s: %u masks created, %u freed %s\n", c->op,
+		       skel->bss->leaky_created, skel->bss->leaky_released,
+		       "after the sockets and the congestion control are gone");
 out:
 	cpumask_create_struct_ops_leak__destroy(skel);
 }
@@ -288,7 +278,8 @@ void test_cpumask_create_struct_ops_leak(void)
 	/* another struct_ops type: the finding is the verifier's, not TCP's */
 	if (test__start_subtest("qdisc_reset")) {
 		if (probe_btf_func("bpf_qdisc_skb_drop")) {
-			printf("SKIP: no BPF qdisc (CONFIG_NET_SCH_BPF, 6.16+): bpf_qdisc_skb_drop not available\n");
+			printf("SKIP: no BPF qdisc (CONFIG_NET_SCH_BPF, 6.16+): %s\n",
+			       "bpf_qdisc_skb_drop not available");
 			test__skip();
 		} else {
 			test_load(&qdisc_reset);

@@ -35,83 +35,103 @@ struct {
 __u32 leaky_runs, leaky_created, leaky_released;
 __u32 twin_runs, twin_created, twin_released;
 
-__attribute__((used)) static __noinline int record_mask(struct bpf_cpumask *mask, __u32 twin)
+static __always_inline void record_mask(struct bpf_cpumask *mask, bool twin)
 {
 	__u64 addr = (__u64)mask;
+	__u32 value = twin;
 
 	__sync_fetch_and_add(twin ? &twin_runs : &leaky_runs, 1);
 	if (!mask)
-		return 0;
+		return;
 	__sync_fetch_and_add(twin ? &twin_created : &leaky_created, 1);
-	bpf_map_update_elem(&created_masks, &addr, &twin, BPF_ANY);
+	bpf_map_update_elem(&created_masks, &addr, &value, BPF_ANY);
+}
+
+/* Called from the assembly below: r1 is the mask, or NULL. */
+static __noinline int record_leaky(struct bpf_cpumask *mask)
+{
+	record_mask(mask, false);
+	return 0;
+}
+
+static __noinline int record_twin(struct bpf_cpumask *mask)
+{
+	record_mask(mask, true);
 	return 0;
 }
 
 /*
- * Kfuncs called only from assembly get no BTF record, which libbpf needs
- * to resolve them: call them once from C, in a function nothing runs.
+ * What the assembly calls must be called from C too: kfuncs get a BTF
+ * record only then, which libbpf needs to resolve them, and the compiler
+ * would drop the two functions above. Nothing runs this function.
  */
-void kfuncs_for_btf(void)
+void asm_callees(void)
 {
-	bpf_cpumask_release(bpf_cpumask_create());
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+
+	record_leaky(mask);
+	record_twin(mask);
+	if (mask)
+		bpf_cpumask_release(mask);
 }
 
 /* r0 = bpf_cpumask_create(); record it; exit with the mask in R0 */
-#define LEAK_MASK						\
-	asm volatile (						\
-	"call %[bpf_cpumask_create];"				\
-	"r6 = r0;"						\
-	"r1 = r0;"						\
-	"r2 = 0;"						\
-	"call record_mask;"					\
-	"r0 = r6;"						\
-	"exit;"							\
-	:							\
-	: __imm(bpf_cpumask_create)				\
-	: __clobber_all)
+#define LEAK_MASK_ASM			\
+	"call %[create];"		\
+	"r6 = r0;"			\
+	"r1 = r0;"			\
+	"call record_leaky;"		\
+	"r0 = r6;"			\
+	"exit;"
 
 /* the same, but the mask is released before the exit, which returns @ret */
-#define RELEASE_MASK(ret)					\
-	asm volatile (						\
-	"call %[bpf_cpumask_create];"				\
-	"r6 = r0;"						\
-	"r1 = r0;"						\
-	"r2 = 1;"						\
-	"call record_mask;"					\
-	"r1 = r6;"						\
-	"if r1 == 0 goto 1f;"					\
-	"call %[bpf_cpumask_release];"				\
-	"1: r0 = " #ret ";"					\
-	"exit;"							\
-	:							\
-	: __imm(bpf_cpumask_create),				\
-	  __imm(bpf_cpumask_release)				\
-	: __clobber_all)
+#define RELEASE_MASK_ASM(ret)		\
+	"call %[create];"		\
+	"r6 = r0;"			\
+	"r1 = r0;"			\
+	"call record_twin;"		\
+	"r1 = r6;"			\
+	"if r1 == 0 goto 1f;"		\
+	"call %[release];"		\
+	"1: r0 = " #ret ";"		\
+	"exit;"
 
 /* void (*init)(struct sock *sk) */
 SEC("struct_ops")
 __naked void cc_init_leaky(void)
 {
-	LEAK_MASK;
+	asm volatile (LEAK_MASK_ASM
+		      :
+		      : [create]"i"(bpf_cpumask_create)
+		      : __clobber_all);
 }
 
 SEC("struct_ops")
 __naked void cc_init_twin(void)
 {
-	RELEASE_MASK(0);
+	asm volatile (RELEASE_MASK_ASM(0)
+		      :
+		      : [create]"i"(bpf_cpumask_create), [release]"i"(bpf_cpumask_release)
+		      : __clobber_all);
 }
 
 /* void (*release)(struct sock *sk) */
 SEC("struct_ops")
 __naked void cc_release_leaky(void)
 {
-	LEAK_MASK;
+	asm volatile (LEAK_MASK_ASM
+		      :
+		      : [create]"i"(bpf_cpumask_create)
+		      : __clobber_all);
 }
 
 SEC("struct_ops")
 __naked void cc_release_twin(void)
 {
-	RELEASE_MASK(0);
+	asm volatile (RELEASE_MASK_ASM(0)
+		      :
+		      : [create]"i"(bpf_cpumask_create), [release]"i"(bpf_cpumask_release)
+		      : __clobber_all);
 }
 
 /*
@@ -122,26 +142,38 @@ __naked void cc_release_twin(void)
 SEC("struct_ops")
 __naked void cc_ssthresh_leaky(void)
 {
-	LEAK_MASK;
+	asm volatile (LEAK_MASK_ASM
+		      :
+		      : [create]"i"(bpf_cpumask_create)
+		      : __clobber_all);
 }
 
 SEC("struct_ops")
 __naked void cc_ssthresh_twin(void)
 {
-	RELEASE_MASK(2);
+	asm volatile (RELEASE_MASK_ASM(2)
+		      :
+		      : [create]"i"(bpf_cpumask_create), [release]"i"(bpf_cpumask_release)
+		      : __clobber_all);
 }
 
 /* void (*reset)(struct Qdisc *sch), another struct_ops type (6.16+) */
 SEC("struct_ops")
 __naked void qdisc_reset_leaky(void)
 {
-	LEAK_MASK;
+	asm volatile (LEAK_MASK_ASM
+		      :
+		      : [create]"i"(bpf_cpumask_create)
+		      : __clobber_all);
 }
 
 SEC("struct_ops")
 __naked void qdisc_reset_twin(void)
 {
-	RELEASE_MASK(0);
+	asm volatile (RELEASE_MASK_ASM(0)
+		      :
+		      : [create]"i"(bpf_cpumask_create), [release]"i"(bpf_cpumask_release)
+		      : __clobber_all);
 }
 
 /* Reno for everything else a congestion control must have */
