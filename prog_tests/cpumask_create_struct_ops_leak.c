@@ -275,14 +275,11 @@ void test_cpumask_create_struct_ops_leak(void)
 		test_cc(&cc_release);
 	if (test__start_subtest("tcp_cc_ssthresh"))
 		test_load(&cc_ssthresh);
-	/* another struct_ops type: the finding is the verifier's, not TCP's */
-	if (test__start_subtest("qdisc_reset")) {
-		if (probe_btf_func("bpf_qdisc_skb_drop")) {
-			printf("SKIP: no BPF qdisc (CONFIG_NET_SCH_BPF, 6.16+): %s\n",
-			       "bpf_qdisc_skb_drop not available");
-			test__skip();
-		} else {
-			test_load(&qdisc_reset);
-		}
-	}
+	/*
+	 * Another struct_ops type: the finding is the verifier's, not TCP's.
+	 * BPF qdiscs (CONFIG_NET_SCH_BPF, 6.16+) bring their kfuncs along.
+	 */
+	if (test__start_subtest("qdisc_reset") &&
+	    !skip_because(probe_btf_func("bpf_qdisc_skb_drop")))
+		test_load(&qdisc_reset);
 }
