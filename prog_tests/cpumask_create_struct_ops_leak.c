@@ -102,7 +102,7 @@ static bool set_cc_name(struct cpumask_create_struct_ops_leak *skel, struct bpf_
 	snprintf(name, len, "cm%s_%d", tag, getpid());
 	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
 	data = bpf_map__initial_value(map, NULL);
-	for (i = 0, m = btf_members(t); t && data && i < btf_vlen(t); i++, m++) {
+	for (i = 0, m = t ? btf_members(t) : NULL; m && data && i < btf_vlen(t); i++, m++) {
 		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
 			continue;
 		memset(data + m->offset / 8, 0, len);
@@ -115,8 +115,8 @@ static bool set_cc_name(struct cpumask_create_struct_ops_leak *skel, struct bpf_
 
 /*
  * Load the leaking operator alone. Returns 1 when the verifier refuses it
- * for the reference left in R0 (the fixed kernel), 0 when it accepts it
- * (the bug), -1 on anything else.
+ * for the reference left in R0 (6.12, or a kernel with the fix), 0 when it
+ * accepts it (the bug), -1 on anything else.
  */
 static int leaky_verdict(const struct leak_case *c)
 {
