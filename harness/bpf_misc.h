@@ -21,4 +21,8 @@
 #define __retval(val)		__attribute__((btf_decl_tag("comment:test_retval="#val)))
 #define __auxiliary		__attribute__((btf_decl_tag("comment:test_auxiliary")))
 
+/* programs written in inline assembly, as upstream writes them */
+#define __naked			__attribute__((naked))
+#define __clobber_all		"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "memory"
+
 #endif /* __BPF_MISC_H__ */

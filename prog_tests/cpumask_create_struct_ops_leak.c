@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A struct_ops operator that returns void (or a scalar) and exits with a
+ * created mask in R0 must be refused with "Unreleased reference": nothing
+ * ever frees that mask. Since 8d9f547f74c7 ("bpf: Allow struct_ops prog to
+ * return referenced kptr"), in 6.15 (first seen here on Debian's 6.16; 6.12
+ * refuses it), the verifier leaves a reference in R0 of a struct_ops
+ * program to the return-value check, which looks at it only for operators
+ * that return a pointer: the program loads, and every call leaks a mask.
+ *
+ * What the kernel does decides what is asserted: where the verifier refuses
+ * the program, the refusal and its twin (the same body, releasing the mask)
+ * loading and running; where it accepts it, the leak: the operator runs on
+ * loopback connections and creates a mask per call, and none of those
+ * masks is ever freed, counted where masks are freed (bpf_cpumask_release())
+ * while the twin's masks, counted there the same way, all are.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <test_progs.h>
+#include "cpumask_create_probe.h"
+#include "cpumask_create_struct_ops_leak.skel.h"
+
+#define LEAK_CONNECTIONS	8	/* loopback connections per operator */
+#define LEAK_MSG		"Unreleased reference"
+#define LEAK_BUG \
+	"loads with a reference in R0 at exit, but returns no pointer to hand it over"
+
+static char load_log[64 * 1024];
+
+/* One leaking operator: the struct_ops maps and the program, by name. */
+struct leak_case {
+	const char *op;			/* the operator, for messages */
+	const char *leaky, *twin;	/* its struct_ops map, and the twin's */
+	const char *leaky_prog;
+};
+
+static const struct leak_case cc_init = {
+	"tcp_congestion_ops.init", "init_leaky_cc", "init_twin_cc", "cc_init_leaky",
+};
+
+static const struct leak_case cc_release = {
+	"tcp_congestion_ops.release", "release_leaky_cc", "release_twin_cc", "cc_release_leaky",
+};
+
+static const struct leak_case cc_ssthresh = {
+	"tcp_congestion_ops.ssthresh", "ssthresh_leaky_cc", "ssthresh_twin_cc",
+	"cc_ssthresh_leaky",
+};
+
+static const struct leak_case qdisc_reset = {
+	"Qdisc_ops.reset", "reset_leaky_qdisc", "reset_twin_qdisc", "qdisc_reset_leaky",
+};
+
+static struct bpf_map *map_of(struct cpumask_create_struct_ops_leak *skel, const char *name)
+{
+	return bpf_object__find_map_by_name(skel->obj, name);
+}
+
+/*
+ * Open the object with only the struct_ops maps given (and the programs
+ * they use) to load; the release counter too when @count_frees.
+ */
+static struct cpumask_create_struct_ops_leak *
+open_with(const struct leak_case *c, bool leaky, bool twin, bool count_frees)
+{
+	struct cpumask_create_struct_ops_leak *skel;
+	struct bpf_map *map;
+
+	skel = cpumask_create_struct_ops_leak__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return NULL;
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *name = bpf_map__name(map);
+
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			bpf_map__set_autocreate(map, (leaky && !strcmp(name, c->leaky)) ||
+						(twin && !strcmp(name, c->twin)));
+	}
+	bpf_program__set_autoload(skel->progs.count_release, count_frees);
+	bpf_program__set_log_buf(bpf_object__find_program_by_name(skel->obj, c->leaky_prog),
+				 load_log, sizeof(load_log));
+	load_log[0] = '\0';
+	return skel;
+}
+
+/*
+ * Congestion control names are global: make ours this process's own, in
+ * the map's member "name" found with the object's BTF.
+ */
+static bool set_cc_name(struct cpumask_create_struct_ops_leak *skel, struct bpf_map *map,
+			const char *tag, char *name, size_t len)
+{
+	const struct btf *btf = bpf_object__btf(skel->obj);
+	const struct btf_member *m;
+	const struct btf_type *t;
+	char *data;
+	int i;
+
+	snprintf(name, len, "cm%s_%d", tag, getpid());
+	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+	data = bpf_map__initial_value(map, NULL);
+	for (i = 0, m = t ? btf_members(t) : NULL; m && data && i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
+			continue;
+		memset(data + m->offset / 8, 0, len);
+		memcpy(data + m->offset / 8, name, strlen(name));
+		return true;
+	}
+	PRINT_FAIL("%s: no member 'name'\n", bpf_map__name(map));
+	return false;
+}
+
+/*
+ * Load the leaking operator alone. Returns 1 when the verifier refuses it
+ * for the reference left in R0 (6.12, or a kernel with the fix), 0 when it
+ * accepts it (the bug), -1 on anything else.
+ */
+static int leaky_verdict(const struct leak_case *c)
+{
+	struct cpumask_create_struct_ops_leak *skel;
+	int err;
+
+	skel = open_with(c, true, false, false);
+	if (!skel)
+		return -1;
+	err = cpumask_create_struct_ops_leak__load(skel);
+	cpumask_create_struct_ops_leak__destroy(skel);
+	if (!err) {
+		printf("BUG: %s: %s; every call leaks a mask\n", c->op, LEAK_BUG);
+		return 0;
+	}
+	if (!ASSERT_HAS_SUBSTR(load_log, LEAK_MSG, "why the leaking operator is refused")) {
+		printf("VERIFIER LOG:\n%s\n", load_log);
+		return -1;
+	}
+	printf("refused: %s leaving a mask in R0: %s\n", c->op, LEAK_MSG);
+	return 1;
+}
+
+/* Connect to a loopback listener with congestion control @name, then reset. */
+static bool run_connection(const char *name)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t len = sizeof(addr);
+	int srv, cli = -1, acc = -1;
+	bool ok = false;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(srv, "socket"))
+		return false;
+	if (!ASSERT_OK(bind(srv, (void *)&addr, len), "bind") ||
+	    !ASSERT_OK(listen(srv, 1), "listen") ||
+	    !ASSERT_OK(getsockname(srv, (void *)&addr, &len), "getsockname"))
+		goto out;
+	cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(cli, "socket") ||
+	    !ASSERT_OK(setsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, name, strlen(name)),
+		       "setsockopt TCP_CONGESTION") ||
+	    !ASSERT_OK(connect(cli, (void *)&addr, len), "connect"))
+		goto out;
+	acc = accept(srv, NULL, NULL);
+	if (!ASSERT_OK_FD(acc, "accept"))
+		goto out;
+	/*
+	 * Let go of ours here: .release runs once, now. (6.12 runs it twice
+	 * when a reset closes the socket: in tcp_disconnect() and on destroy.)
+	 */
+	ok = ASSERT_OK(setsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, "reno", 4),
+		       "setsockopt TCP_CONGESTION reno");
+	/* and close with a reset: no TIME_WAIT left behind */
+	setsockopt(cli, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+out:
+	if (acc >= 0)
+		close(acc);
+	if (cli >= 0)
+		close(cli);
+	close(srv);
+	return ok;
+}
+
+/* Register @map, run LEAK_CONNECTIONS connections through it, unregister. */
+static void run_cc(struct bpf_map *map, const char *name)
+{
+	struct bpf_link *link;
+	int i;
+
+	link = bpf_map__attach_struct_ops(map);
+	if (!ASSERT_OK_PTR(link, "attach_struct_ops"))
+		return;
+	for (i = 0; i < LEAK_CONNECTIONS; i++)
+		if (!run_connection(name))
+			break;
+	bpf_link__destroy(link);
+}
+
+static void test_cc(const struct leak_case *c)
+{
+	const char *no_frees = trampoline_unsupported();
+	struct cpumask_create_struct_ops_leak *skel;
+	char leaky_name[16], twin_name[16];
+	int fixed = leaky_verdict(c);
+
+	if (fixed < 0)
+		return;
+	skel = open_with(c, !fixed, true, !no_frees);
+	if (!skel)
+		return;
+	if (!set_cc_name(skel, map_of(skel, c->leaky), "l", leaky_name, sizeof(leaky_name)) ||
+	    !set_cc_name(skel, map_of(skel, c->twin), "t", twin_name, sizeof(twin_name)) ||
+	    !ASSERT_OK(cpumask_create_struct_ops_leak__load(skel), "load"))
+		goto out;
+	/* not the skeleton's attach: it would register the struct_ops maps too */
+	if (!no_frees) {
+		skel->links.count_release = bpf_program__attach(skel->progs.count_release);
+		if (!ASSERT_OK_PTR(skel->links.count_release, "attach release counter"))
+			goto out;
+	}
+
+	if (!fixed)
+		run_cc(map_of(skel, c->leaky), leaky_name);
+	run_cc(map_of(skel, c->twin), twin_name);
+	/* every socket and both congestion controls are gone now */
+
+	ASSERT_EQ(skel->bss->twin_runs, LEAK_CONNECTIONS, "twin runs per connection");
+	ASSERT_EQ(skel->bss->twin_created, LEAK_CONNECTIONS, "twin creates a mask per run");
+	if (!fixed) {
+		ASSERT_EQ(skel->bss->leaky_runs, LEAK_CONNECTIONS, "leaking operator runs");
+		ASSERT_EQ(skel->bss->leaky_created, LEAK_CONNECTIONS,
+			  "leaking operator creates a mask per run");
+	}
+	if (no_frees) {
+		printf("SKIP: cannot count the masks freed: %s\n", no_frees);
+		test__skip();
+		goto out;
+	}
+	/* the counter sees frees: the twin's masks are all freed ... */
+	ASSERT_EQ(skel->bss->twin_released, skel->bss->twin_created, "twin's masks freed");
+	if (fixed)
+		goto out;
+	/* ... the leaking operator's never */
+	if (ASSERT_EQ(skel->bss->leaky_released, 0, "leaked masks freed"))
+		printf("BUG: %s: %u masks created, %u freed %s\n", c->op,
+		       skel->bss->leaky_created, skel->bss->leaky_released,
+		       "after the sockets and the congestion control are gone");
+out:
+	cpumask_create_struct_ops_leak__destroy(skel);
+}
+
+/* Operators nothing here runs: the verdict, and the twin loads. */
+static void test_load(const struct leak_case *c)
+{
+	struct cpumask_create_struct_ops_leak *skel;
+
+	if (leaky_verdict(c) < 0)
+		return;
+	skel = open_with(c, false, true, false);
+	if (!skel)
+		return;
+	ASSERT_OK(cpumask_create_struct_ops_leak__load(skel), "twin loads");
+	cpumask_create_struct_ops_leak__destroy(skel);
+}
+
+void test_cpumask_create_struct_ops_leak(void)
+{
+	if (skip_because(cpumask_create_unsupported()))
+		return;
+	if (test__start_subtest("tcp_cc_init"))
+		test_cc(&cc_init);
+	if (test__start_subtest("tcp_cc_release"))
+		test_cc(&cc_release);
+	if (test__start_subtest("tcp_cc_ssthresh"))
+		test_load(&cc_ssthresh);
+	/*
+	 * Another struct_ops type: the finding is the verifier's, not TCP's.
+	 * BPF qdiscs (CONFIG_NET_SCH_BPF, 6.16+) bring their kfuncs along.
+	 */
+	if (test__start_subtest("qdisc_reset") &&
+	    !skip_because(probe_btf_func("bpf_qdisc_skb_drop")))
+		test_load(&qdisc_reset);
+}
