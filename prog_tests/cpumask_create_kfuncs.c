@@ -3,7 +3,8 @@
  * The cpumask kfuncs on masks from bpf_cpumask_create(), checked against a
  * plain C model of a cpumask of nr_cpu_ids bits over random and edge-case
  * patterns (empty, full, one CPU, the last CPU, CPUs at and past nr_cpu_ids,
- * UINT_MAX). The seed is printed; CPUMASK_CREATE_SEED=N repeats a run.
+ * UINT_MAX, CPUs on either side of a word boundary when nr_cpu_ids > 64).
+ * The seed is printed; CPUMASK_CREATE_SEED=N repeats a run.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -188,9 +189,23 @@ static __u32 populate_size(void)
 	return (nr_cpus + bits - 1) / bits * sizeof(long);
 }
 
+/*
+ * A CPU next to a word boundary of the bitmap (63/64, 127/128, ...) that
+ * lies below nr_cpu_ids, or the last CPU when the mask has one word only.
+ */
+static __u32 boundary_cpu(void)
+{
+	__u32 words = (nr_cpus + 63) / 64, cpu;
+
+	if (words < 2)
+		return nr_cpus - 1;
+	cpu = 64 * (1 + rnd() % (words - 1)) - (rnd() & 1);
+	return cpu < nr_cpus ? cpu : nr_cpus - 1;
+}
+
 static __u32 random_cpu(void)
 {
-	switch (rnd() % 9) {
+	switch (rnd() % 10) {
 	case 0:
 		return 0;
 	case 1:
@@ -203,6 +218,8 @@ static __u32 random_cpu(void)
 		return nr_cpus + rnd() % 1024;	/* past the end */
 	case 5:
 		return rnd();
+	case 6:
+		return boundary_cpu();
 	default:
 		return rnd() % nr_cpus;
 	}
@@ -213,7 +230,7 @@ static void random_pattern(struct kf_pattern *p)
 	__u32 i;
 
 	memset(p, 0, sizeof(*p));
-	switch (rnd() % 8) {
+	switch (rnd() % 10) {
 	case 0:						/* empty */
 		break;
 	case 1:						/* full */
@@ -231,6 +248,12 @@ static void random_pattern(struct kf_pattern *p)
 		p->full = 1;
 		p->nr_flips = 1;
 		p->flips[0] = rnd() % nr_cpus;
+		break;
+	case 5:			/* both sides of a word boundary, or the last CPU */
+		p->full = rnd() & 1;
+		p->nr_flips = 2;
+		p->flips[0] = boundary_cpu();
+		p->flips[1] = p->flips[0] % 64 ? p->flips[0] + 1 : p->flips[0] - 1;
 		break;
 	default:
 		p->full = rnd() & 1;
@@ -384,6 +407,19 @@ static void model_case(enum op op, const struct kf_case *c, struct expect *e)
 	}
 }
 
+/* A pattern flips CPUs on both sides of a word boundary below nr_cpu_ids. */
+static bool straddles(const struct kf_pattern *p)
+{
+	__u32 i, j;
+
+	for (i = 0; i < p->nr_flips; i++)
+		for (j = 0; j < p->nr_flips; j++)
+			if (p->flips[i] % 64 == 63 && p->flips[j] == p->flips[i] + 1 &&
+			    p->flips[j] < nr_cpus)
+				return true;
+	return false;
+}
+
 static void print_pattern(const char *name, const struct kf_pattern *p)
 {
 	__u32 i;
@@ -500,7 +536,7 @@ static bool run_prog(struct bpf_program *prog)
 static void test_kfunc(enum op op)
 {
 	struct cpumask_create_kfuncs *skel;
-	int batch, i, bad = 0, reported = 0, done = 0, sides[2] = {};
+	int batch, i, bad = 0, reported = 0, done = 0, sides[2] = {}, straddling = 0;
 	struct bpf_program *prog;
 
 	/* bpf_cpumask_populate() came with Linux 6.15 */
@@ -524,12 +560,15 @@ static void test_kfunc(enum op op)
 			done += c->done;
 			bad += !check_case(op, c, batch * KF_BATCH + i, &reported);
 			sides[case_side(op, c)]++;
+			straddling += straddles(&c->a) || straddles(&c->b) || straddles(&c->dst);
 		}
 	}
 	ASSERT_EQ(skel->bss->runs, CASES / KF_BATCH, "program runs");
 	ASSERT_EQ(done, CASES, "cases run (all masks created)");
 	ASSERT_EQ(bad, 0, "cases that differ from the model");
 	ASSERT_GT(sides[0], 0, "cases on one side (e.g. false, no CPU, out of range)");
+	if (nr_cpus > 64)
+		ASSERT_GT(straddling, 0, "cases with CPUs on both sides of a word boundary");
 	/* populate can only succeed where KF_WORDS longs hold nr_cpu_ids bits */
 	if (op != OP_POPULATE || populate_size() <= sizeof(skel->bss->cases[0].words))
 		ASSERT_GT(sides[1], 0, "cases on the other side");
