@@ -27,7 +27,7 @@ struct kptr_view {
 	__u32 found;		/* the slot held a mask */
 	__u32 errors;		/* a slot held a mask it should not have */
 	__u64 mask;		/* the mask's address: tells masks apart */
-	__u64 bits;		/* the first word of its CPU bits */
+	__u64 bits;		/* 64 of its CPUs, from the test's bits_base on */
 	__s32 refs;		/* its reference count */
 	__u32 weight;		/* bpf_cpumask_weight() */
 };
