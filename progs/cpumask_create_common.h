@@ -97,6 +97,7 @@ struct kf_interop {
 	struct kf_pattern a;
 	__u32 done;
 	__u32 cpus_ptr_is_mask;		/* cpus_ptr == &cpus_mask (not migrate-disabled) */
+	__u32 cpu;			/* where it ran: cpus_ptr's one CPU otherwise */
 	__u32 weight;			/* weight(cpus_ptr) */
 	__u32 copy_equal;		/* equal(copy of cpus_ptr, cpus_ptr) */
 	__u32 and_ret;			/* and(dst, a, cpus_ptr) */
