@@ -22,7 +22,8 @@ Modes:
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
-Environment: KDIR, VMLINUX_BTF, OUTPUT, CLANG, BPFTOOL, CACHE, TEST_PROGS, VM_TIMEOUT
+Environment: KDIR, VMLINUX_BTF, OUTPUT, CLANG, BPFTOOL, CACHE, TEST_PROGS, VM_TIMEOUT,
+             VM_CPUS (or --vm --cpus N: vCPUs per guest, default 2)
 USAGE
 }
 

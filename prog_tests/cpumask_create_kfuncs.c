@@ -3,7 +3,8 @@
  * The cpumask kfuncs on masks from bpf_cpumask_create(), checked against a
  * plain C model of a cpumask of nr_cpu_ids bits over random and edge-case
  * patterns (empty, full, one CPU, the last CPU, CPUs at and past nr_cpu_ids,
- * UINT_MAX). The seed is printed; CPUMASK_CREATE_SEED=N repeats a run.
+ * UINT_MAX, CPUs on either side of a word boundary when nr_cpu_ids > 64).
+ * The seed is printed; CPUMASK_CREATE_SEED=N repeats a run.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -188,9 +189,23 @@ static __u32 populate_size(void)
 	return (nr_cpus + bits - 1) / bits * sizeof(long);
 }
 
+/*
+ * A CPU next to a word boundary of the bitmap (63/64, 127/128, ...) that
+ * lies below nr_cpu_ids, or the last CPU when the mask has one word only.
+ */
+static __u32 boundary_cpu(void)
+{
+	__u32 words = (nr_cpus + 63) / 64, cpu;
+
+	if (words < 2)
+		return nr_cpus - 1;
+	cpu = 64 * (1 + rnd() % (words - 1)) - (rnd() & 1);
+	return cpu < nr_cpus ? cpu : nr_cpus - 1;
+}
+
 static __u32 random_cpu(void)
 {
-	switch (rnd() % 9) {
+	switch (rnd() % 10) {
 	case 0:
 		return 0;
 	case 1:
@@ -203,6 +218,8 @@ static __u32 random_cpu(void)
 		return nr_cpus + rnd() % 1024;	/* past the end */
 	case 5:
 		return rnd();
+	case 6:
+		return boundary_cpu();
 	default:
 		return rnd() % nr_cpus;
 	}
@@ -213,7 +230,7 @@ static void random_pattern(struct kf_pattern *p)
 	__u32 i;
 
 	memset(p, 0, sizeof(*p));
-	switch (rnd() % 8) {
+	switch (rnd() % 10) {
 	case 0:						/* empty */
 		break;
 	case 1:						/* full */
@@ -231,6 +248,12 @@ static void random_pattern(struct kf_pattern *p)
 		p->full = 1;
 		p->nr_flips = 1;
 		p->flips[0] = rnd() % nr_cpus;
+		break;
+	case 5:			/* both sides of a word boundary, or the last CPU */
+		p->full = rnd() & 1;
+		p->nr_flips = 2;
+		p->flips[0] = boundary_cpu();
+		p->flips[1] = p->flips[0] % 64 ? p->flips[0] + 1 : p->flips[0] - 1;
 		break;
 	default:
 		p->full = rnd() & 1;
@@ -384,6 +407,19 @@ static void model_case(enum op op, const struct kf_case *c, struct expect *e)
 	}
 }
 
+/* A pattern flips CPUs on both sides of a word boundary below nr_cpu_ids. */
+static bool straddles(const struct kf_pattern *p)
+{
+	__u32 i, j;
+
+	for (i = 0; i < p->nr_flips; i++)
+		for (j = 0; j < p->nr_flips; j++)
+			if (p->flips[i] % 64 == 63 && p->flips[j] == p->flips[i] + 1 &&
+			    p->flips[j] < nr_cpus)
+				return true;
+	return false;
+}
+
 static void print_pattern(const char *name, const struct kf_pattern *p)
 {
 	__u32 i;
@@ -483,7 +519,7 @@ static struct cpumask_create_kfuncs *load_only(const char *prog_name)
 static void test_kfunc(enum op op)
 {
 	struct cpumask_create_kfuncs *skel;
-	int batch, i, bad = 0, reported = 0, done = 0, sides[2] = {};
+	int batch, i, bad = 0, reported = 0, done = 0, sides[2] = {}, straddling = 0;
 	struct bpf_program *prog;
 
 	/* bpf_cpumask_populate() came with Linux 6.15 */
@@ -507,12 +543,15 @@ static void test_kfunc(enum op op)
 			done += c->done;
 			bad += !check_case(op, c, batch * KF_BATCH + i, &reported);
 			sides[case_side(op, c)]++;
+			straddling += straddles(&c->a) || straddles(&c->b) || straddles(&c->dst);
 		}
 	}
 	ASSERT_EQ(skel->bss->runs, CASES / KF_BATCH, "program runs");
 	ASSERT_EQ(done, CASES, "cases run (all masks created)");
 	ASSERT_EQ(bad, 0, "cases that differ from the model");
 	ASSERT_GT(sides[0], 0, "cases on one side (e.g. false, no CPU, out of range)");
+	if (nr_cpus > 64)
+		ASSERT_GT(straddling, 0, "cases with CPUs on both sides of a word boundary");
 	/* populate can only succeed where KF_WORDS longs hold nr_cpu_ids bits */
 	if (op != OP_POPULATE || populate_size() <= sizeof(skel->bss->cases[0].words))
 		ASSERT_GT(sides[1], 0, "cases on the other side");
@@ -558,12 +597,12 @@ static bool get_affinity(struct model *m)
 }
 
 /* One batch of patterns against the affinity the test has now. */
-static void check_interop(struct cpumask_create_kfuncs *skel, int *bad)
+static void check_interop(struct cpumask_create_kfuncs *skel, int *bad, int *mask_cases)
 {
-	struct model cpus, a, tmp;
+	struct model affinity, cpus, a, tmp;
 	int i, tries, moved;
 
-	if (!get_affinity(&cpus))
+	if (!get_affinity(&affinity))
 		return;
 	skel->bss->nr_cases = INTEROP_CASES;
 	for (i = 0; i < INTEROP_CASES; i++) {
@@ -572,23 +611,29 @@ static void check_interop(struct cpumask_create_kfuncs *skel, int *bad)
 	}
 	/*
 	 * Preempted while migration is disabled (as in a BPF program), a task's
-	 * cpus_ptr is its one CPU for a while; run again if that happened.
+	 * cpus_ptr is the one CPU it runs on for a while: those cases are checked
+	 * against that CPU. Run again if no case saw cpus_mask itself.
 	 */
 	for (tries = 0; tries < 5; tries++) {
 		if (!run_prog_ok(skel->progs.interop_task_cpus))
 			return;
 		for (i = 0, moved = 0; i < INTEROP_CASES; i++)
 			moved += !skel->bss->interop[i].cpus_ptr_is_mask;
-		if (!moved)
+		if (moved < INTEROP_CASES)
 			break;
-		printf("cpus_ptr was not cpus_mask in %d cases: again\n", moved);
 	}
+	*mask_cases += INTEROP_CASES - moved;
 	for (i = 0; i < INTEROP_CASES; i++) {
 		const struct kf_interop *c = &skel->bss->interop[i];
 		bool ok;
 
+		cpus = affinity;
+		if (!c->cpus_ptr_is_mask) {
+			memset(&cpus, 0, sizeof(cpus));
+			m_set(&cpus, c->cpu);
+		}
 		m_build(&a, &c->a);
-		ok = c->done && c->cpus_ptr_is_mask;
+		ok = c->done && (c->cpus_ptr_is_mask || m_test(&affinity, c->cpu));
 		ok &= c->weight == m_weight(&cpus);
 		ok &= c->copy_equal && c->hash_copy == m_hash(&cpus);
 		m_combine(&tmp, &a, &cpus, M_ANDNOT);
@@ -604,7 +649,8 @@ static void check_interop(struct cpumask_create_kfuncs *skel, int *bad)
 		if (!ok && (*bad)++ < MAX_REPORTED) {
 			printf("interop case %d: done=%u", i, c->done);
 			print_pattern("a", &c->a);
-			printf(" affinity of %u: weight %u equal %u subset %u/%u",
+			printf(" cpus_ptr %s (CPU %u) of %u: weight %u equal %u subset %u/%u",
+			       c->cpus_ptr_is_mask ? "cpus_mask" : "one CPU", c->cpu,
 			       m_weight(&cpus), c->weight, c->copy_equal, c->subset_a,
 			       c->subset_cpus);
 			printf(" intersects %u and %u\n", c->intersects, c->and_ret);
@@ -622,7 +668,7 @@ static void test_interop(void)
 	struct cpumask_create_kfuncs *skel;
 	struct model orig, one;
 	__u32 first, last;
-	int bad = 0;
+	int bad = 0, mask_cases = 0;
 
 	skel = load_only("interop_task_cpus");
 	if (!skel)
@@ -633,7 +679,7 @@ static void test_interop(void)
 	/* set it explicitly first: cpus_mask may hold CPUs getaffinity hides */
 	if (!set_affinity(&orig))
 		goto out;
-	check_interop(skel, &bad);
+	check_interop(skel, &bad, &mask_cases);
 
 	first = m_first(&orig, true);
 	for (last = nr_cpus - 1; !m_test(&orig, last); last--)
@@ -641,18 +687,19 @@ static void test_interop(void)
 	memset(&one, 0, sizeof(one));
 	m_set(&one, first);
 	if (set_affinity(&one))
-		check_interop(skel, &bad);
+		check_interop(skel, &bad, &mask_cases);
 	memset(&one, 0, sizeof(one));
 	m_set(&one, last);
 	if (set_affinity(&one))
-		check_interop(skel, &bad);
+		check_interop(skel, &bad, &mask_cases);
 	if (m_weight(&orig) > 2) {
 		one = orig;
 		m_clear(&one, first);
 		if (set_affinity(&one))
-			check_interop(skel, &bad);
+			check_interop(skel, &bad, &mask_cases);
 	}
 	ASSERT_EQ(bad, 0, "interop cases that differ from the model");
+	ASSERT_GT(mask_cases, 0, "cases where cpus_ptr was cpus_mask");
 	ASSERT_GE(skel->bss->runs, 3, "program runs");
 	set_affinity(&orig);
 out:

@@ -23,10 +23,19 @@
 
 static int nr_cpus;
 
+/*
+ * The programs see CPUs in windows of 64 (kptr_view.bits); the tests look
+ * at the one holding the last CPU, in the last word of a wide mask.
+ */
+static __u32 bits_base(void)
+{
+	return (nr_cpus - 1) / 64 * 64;
+}
+
 /* Every mask the tests create holds this: the last CPU only. */
 static __u64 test_pattern(void)
 {
-	return 1ULL << (nr_cpus > 64 ? 63 : nr_cpus - 1);
+	return 1ULL << (nr_cpus - 1) % 64;
 }
 
 static long long now_ms(void)
@@ -45,6 +54,7 @@ static struct cpumask_create_kptr *kptr_load(void)
 	if (!ASSERT_OK_PTR(skel, "kptr open"))
 		return NULL;
 	skel->bss->nr_cpus = nr_cpus;
+	skel->bss->bits_base = bits_base();
 	skel->bss->pattern = test_pattern();
 	if (!ASSERT_OK(cpumask_create_kptr__load(skel), "kptr load")) {
 		cpumask_create_kptr__destroy(skel);
@@ -67,6 +77,7 @@ static struct cpumask_create_kptr *kptr_get(void)
 		return shared_skel = kptr_load();
 	memset(shared_skel->bss, 0, sizeof(*shared_skel->bss));
 	shared_skel->bss->nr_cpus = nr_cpus;
+	shared_skel->bss->bits_base = bits_base();
 	shared_skel->bss->pattern = test_pattern();
 	return shared_skel;
 }
@@ -263,23 +274,50 @@ static const char *two_cpus_missing(void)
 	return NULL;
 }
 
-/* Create a mask on @from, store it, take it out and release it on @to. */
-static void test_cross_cpu(int from, int to)
+/* The lowest and the highest CPU the test may run on; NULL, or why not two. */
+static const char *first_and_last_cpu(int *first, int *last)
+{
+	size_t size = CPU_ALLOC_SIZE(nr_cpus);
+	cpu_set_t *set = CPU_ALLOC(nr_cpus);
+	int cpu;
+
+	*first = *last = -1;
+	if (set && !sched_getaffinity(0, size, set))
+		for (cpu = 0; cpu < nr_cpus; cpu++)
+			if (CPU_ISSET_S(cpu, size, set)) {
+				if (*first < 0)
+					*first = cpu;
+				*last = cpu;
+			}
+	CPU_FREE(set);
+	return *first >= 0 && *first != *last ? NULL : "needs two CPUs to run on";
+}
+
+/*
+ * Create a mask on the lowest CPU the test may use, store it, take it out
+ * and release it on the highest (in another word of a wide mask), or the
+ * other way round.
+ */
+static void test_cross_cpu(bool first_to_last)
 {
 	struct cpumask_create_kptr *skel;
+	int first, last, from, to;
 	cpu_set_t saved;
 
-	if (skip_because(two_cpus_missing()))
+	if (skip_because(first_and_last_cpu(&first, &last)))
 		return;
+	from = first_to_last ? first : last;
+	to = first_to_last ? last : first;
 	skel = kptr_get();
 	if (!skel)
 		return;
 	if (!save_affinity(&saved))
 		return;
+	skel->bss->bits_base = from / 64 * 64;
 	if (!pin_to_cpu(from) || !run_prog_ok(skel->progs.create_on_this_cpu))
 		goto restore;
 	ASSERT_EQ(skel->bss->stored.cpu, from, "created on");
-	ASSERT_EQ(skel->bss->stored.bits, 1ULL << from, "bits: the creating CPU");
+	ASSERT_EQ(skel->bss->stored.bits, 1ULL << from % 64, "bits: the creating CPU");
 	ASSERT_EQ(skel->bss->stored.refs, 1, "reference count");
 
 	if (!pin_to_cpu(to) || !run_prog_ok(skel->progs.release_on_this_cpu))
@@ -287,7 +325,7 @@ static void test_cross_cpu(int from, int to)
 	ASSERT_EQ(skel->bss->taken.found, 1, "taken out");
 	ASSERT_EQ(skel->bss->taken.cpu, to, "released on");
 	ASSERT_EQ(skel->bss->taken.mask, skel->bss->stored.mask, "same mask");
-	ASSERT_EQ(skel->bss->taken.bits, 1ULL << from, "bits intact");
+	ASSERT_EQ(skel->bss->taken.bits, 1ULL << from % 64, "bits intact");
 	/* one reference when taken: this release freed it */
 	ASSERT_EQ(skel->bss->taken.refs, 1, "reference count");
 
@@ -758,10 +796,10 @@ void test_cpumask_create_ownership(void)
 		test_refcount(true, NULL);
 	if (test__start_subtest("refcount_release_creator_first"))
 		test_refcount(false, NULL);
-	if (test__start_subtest("cross_cpu_0_to_1"))
-		test_cross_cpu(0, 1);
-	if (test__start_subtest("cross_cpu_1_to_0"))
-		test_cross_cpu(1, 0);
+	if (test__start_subtest("cross_cpu_first_to_last"))
+		test_cross_cpu(true);
+	if (test__start_subtest("cross_cpu_last_to_first"))
+		test_cross_cpu(false);
 	if (test__start_subtest("replace_under_readers"))
 		test_replace_under_readers();
 	if (test__start_subtest("dtor_on_update_array"))

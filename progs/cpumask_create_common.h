@@ -27,7 +27,7 @@ struct kptr_view {
 	__u32 found;		/* the slot held a mask */
 	__u32 errors;		/* a slot held a mask it should not have */
 	__u64 mask;		/* the mask's address: tells masks apart */
-	__u64 bits;		/* the first word of its CPU bits */
+	__u64 bits;		/* 64 of its CPUs, from the test's bits_base on */
 	__s32 refs;		/* its reference count */
 	__u32 weight;		/* bpf_cpumask_weight() */
 };
@@ -97,6 +97,7 @@ struct kf_interop {
 	struct kf_pattern a;
 	__u32 done;
 	__u32 cpus_ptr_is_mask;		/* cpus_ptr == &cpus_mask (not migrate-disabled) */
+	__u32 cpu;			/* where it ran: cpus_ptr's one CPU otherwise */
 	__u32 weight;			/* weight(cpus_ptr) */
 	__u32 copy_equal;		/* equal(copy of cpus_ptr, cpus_ptr) */
 	__u32 and_ret;			/* and(dst, a, cpus_ptr) */

@@ -294,6 +294,7 @@ int interop_task_cpus(void *ctx)
 			bpf_rcu_read_lock();
 			cpus = task->cpus_ptr;
 			c->cpus_ptr_is_mask = cpus == &task->cpus_mask;
+			c->cpu = bpf_get_smp_processor_id();
 			c->weight = bpf_cpumask_weight(cpus);
 			bpf_cpumask_copy(copy, cpus);
 			c->copy_equal = bpf_cpumask_equal(cast(copy), cpus);

@@ -86,16 +86,30 @@ struct {
 
 /* set by the test */
 u32 nr_cpus;
-u64 pattern;	/* CPUs 0..63 the store programs set in a new mask */
+u32 bits_base;	/* first of the 64 CPUs that pattern and kptr_view.bits stand for */
+u64 pattern;	/* CPUs the store programs set in a new mask, from bits_base on */
 u32 key;	/* map key (or holder) the next program run uses */
 
 struct kptr_view stored, seen, taken;
+
+/* CPUs bits_base..bits_base + 63 of @mask: any word of a wide mask */
+static __always_inline u64 window(struct bpf_cpumask *mask)
+{
+	u64 bits = 0;
+	u32 i;
+
+	bpf_for(i, 0, 64) {
+		if (bpf_cpumask_test_cpu(bits_base + i, cast(mask)))
+			bits |= 1ULL << i;
+	}
+	return bits;
+}
 
 static __always_inline void fill_view(struct kptr_view *v, struct bpf_cpumask *mask)
 {
 	v->found = 1;
 	v->mask = (u64)mask;
-	v->bits = mask->cpumask.bits[0];
+	v->bits = window(mask);
 	v->refs = mask->usage.refs.counter;
 	v->weight = bpf_cpumask_weight(cast(mask));
 }
@@ -111,15 +125,15 @@ static __always_inline void start_view(struct kptr_view *v)
 static __always_inline int store_new_mask(struct bpf_cpumask **slot, u64 bits)
 {
 	struct bpf_cpumask *mask;
-	u32 cpu;
+	u32 i;
 
 	start_view(&stored);
 	mask = bpf_cpumask_create();
 	if (!mask)
 		return 1;
-	bpf_for(cpu, 0, nr_cpus) {
-		if (cpu < 64 && (bits & (1ULL << cpu)))
-			bpf_cpumask_set_cpu(cpu, mask);
+	bpf_for(i, 0, 64) {
+		if (bits & (1ULL << i))
+			bpf_cpumask_set_cpu(bits_base + i, mask);
 	}
 	fill_view(&stored, mask);
 	mask = bpf_kptr_xchg(slot, mask);
@@ -451,9 +465,9 @@ int create_on_this_cpu(void *ctx)
 	struct mask_slot *v = elem_at(&cross_cpu_slot, 0);
 	u32 cpu = bpf_get_smp_processor_id();
 
-	if (!v || cpu >= 64)
+	if (!v || cpu < bits_base || cpu - bits_base >= 64)
 		return 1;
-	return store_new_mask(&v->mask, 1ULL << cpu);
+	return store_new_mask(&v->mask, 1ULL << (cpu - bits_base));
 }
 
 SEC("syscall")
