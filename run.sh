@@ -18,6 +18,8 @@ Modes:
   --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: newest 6.1 and 6.12)
   --in-tree [KDIR]    run our tests with upstream's test_progs, in a copy of a kernel tree
   --patch [KDIR]      write the upstream patch series and checkpatch it
+  --kernel [KDIR]     build KDIR's own kernel (out of tree), boot it under qemu, run test_progs
+  --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
@@ -44,6 +46,8 @@ case "${1:-}" in
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
 --patch)	mode="patch"; shift ;;
+--kernel)	mode=kernel; shift ;;
+--mutants)	mode=mutants; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
 esac
@@ -69,5 +73,13 @@ in-tree)
 	;;
 patch)
 	exec scripts/patch.sh "${margs[@]}"
+	;;
+kernel)
+	build
+	exec scripts/own-kernel.sh "${margs[@]}" -- "$@"
+	;;
+mutants)
+	build
+	exec scripts/mutants.sh "${margs[@]}" -- "$@"
 	;;
 esac
