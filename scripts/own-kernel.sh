@@ -62,6 +62,9 @@ done
 name=$(basename "$kdir")-$(echo "$kdir" | sha1sum | cut -c1-8)
 out=${KBUILD_DIR:-$CACHE/kbuild/$name}
 mkdir -p "$out"
+# Two makes in one O= directory corrupt it: one build at a time.
+exec 9>"$out/.lock"
+flock -n 9 || die "another build is running in $out"
 log=$out/build.log
 kmake() {
 	if [ -z "${KBUILD_OVERLAY:-}" ]; then
