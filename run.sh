@@ -4,7 +4,7 @@
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
-export CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
+. scripts/lib.sh
 OUTPUT=${OUTPUT:-$PWD/build}
 
 usage() {
@@ -15,10 +15,12 @@ Usage: ./run.sh [TEST_PROGS_ARGS...]
 Modes:
   (none)              build, then run test_progs on the running kernel
   --setup             install the toolchain (Debian packages) and unpack the kernel tree
-  --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: newest 6.1 and 6.12)
+  --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: $VM_DEFAULT_SERIES)
   --in-tree [TREE]    run our tests with upstream's test_progs, in a copy of a kernel tree
   --patch [TREE]      write the upstream patch series, checkpatch, git am and build it
                       (TREE: a kernel tree's path, 6.12 or 7.3; default: the 7.3 tree)
+  --kernel [KDIR]     build KDIR's own kernel (out of tree), boot it under qemu, run test_progs
+  --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
@@ -46,6 +48,8 @@ case "${1:-}" in
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
 --patch)	mode="patch"; shift ;;
+--kernel)	mode=kernel; shift ;;
+--mutants)	mode=mutants; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
 esac
@@ -71,5 +75,13 @@ in-tree)
 	;;
 patch)
 	exec scripts/patch.sh "${margs[@]}"
+	;;
+kernel)
+	build
+	exec scripts/own-kernel.sh "${margs[@]}" -- "$@"
+	;;
+mutants)
+	build
+	exec scripts/mutants.sh "${margs[@]}" -- "$@"
 	;;
 esac

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build a kernel tree's own kernel out of tree, boot it under qemu and run
+# test_progs in it (./run.sh --kernel).
+#
+#   scripts/own-kernel.sh [KDIR] [-- TEST_PROGS_ARGS...]
+#   scripts/own-kernel.sh --build [KDIR]      build only, print the bzImage
+#
+# KDIR is any kernel source tree (default: the stable tree of lib.sh); it
+# is only read: the build goes to O=$CACHE/kbuild/NAME, NAME taken from
+# the tree's path, so every tree (a copy with a patch applied, a mutant)
+# keeps its own incremental build. The config is tinyconfig, plus the
+# suite's ./config, plus scripts/kernel-guest.config (what a qemu guest
+# needs), merged with the tree's merge_config.sh, then olddefconfig; an
+# option that does not survive stops the build. The config is redone only
+# when a fragment or the tree's Kconfig files change.
+#
+# Environment: KBUILD_JOBS (default 2), KBUILD_DIR (the O= directory),
+# KBUILD_OVERLAY=PATH:FILE (build as if the tree's PATH held FILE: FILE is
+# bind-mounted over it in a private mount namespace, so the tree itself is
+# never written; scripts/mutants.sh seeds its bugs this way), and what
+# scripts/vm.sh reads (VM_TIMEOUT, ...).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+. "$repo/scripts/lib.sh"
+KBUILD_JOBS=${KBUILD_JOBS:-2}
+FRAGMENTS=("$repo/config" "$repo/scripts/kernel-guest.config")
+
+build_only=0
+if [ "${1:-}" = --build ]; then
+	build_only=1
+	shift
+fi
+kdir=$STABLE_TREE
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+	kdir=$1
+	shift
+fi
+[ $# -eq 0 ] || [ "$1" = "--" ] || die "unexpected argument '$1' (test_progs arguments go after --)"
+[ "${1:-}" = "--" ] && shift
+
+if [ ! -f "$kdir/Makefile" ] || [ ! -f "$kdir/kernel/bpf/cpumask.c" ]; then
+	die "$kdir: not a kernel tree with kernel/bpf/cpumask.c (run ./run.sh --setup?)"
+fi
+kdir=$(readlink -f "$kdir")
+# Kbuild refuses O= for a tree that was configured or built in place.
+if [ -e "$kdir/.config" ] || [ -d "$kdir/include/config" ]; then
+	die "$kdir has been configured in place (.config, include/config): out-of-tree builds need a pristine tree ('make mrproper' in a copy of it)"
+fi
+
+# Tools the kernel build needs beyond gcc and make.
+missing=()
+for tool in gcc make flex bison bc pahole perl openssl; do
+	command -v "$tool" >/dev/null || missing+=("$tool")
+done
+[ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
+[ -f /usr/include/gelf.h ] || missing+=(libelf-dev)
+[ ${#missing[@]} -eq 0 ] ||
+	die "missing build tools: ${missing[*]} (apt-get install flex bison bc dwarves libssl-dev libelf-dev, or ./run.sh --setup)"
+
+name=$(basename "$kdir")-$(echo "$kdir" | sha1sum | cut -c1-8)
+out=${KBUILD_DIR:-$CACHE/kbuild/$name}
+mkdir -p "$out"
+# Two makes in one O= directory corrupt it: one build at a time.
+exec 9>"$out/.lock"
+flock -n 9 || die "another build is running in $out"
+log=$out/build.log
+kmake() {
+	if [ -z "${KBUILD_OVERLAY:-}" ]; then
+		make -C "$kdir" O="$out" -j"$KBUILD_JOBS" "$@"
+		return
+	fi
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec make "$@"' \
+		sh "${KBUILD_OVERLAY#*:}" "$kdir/${KBUILD_OVERLAY%%:*}" \
+		-C "$kdir" O="$out" -j"$KBUILD_JOBS" "$@"
+}
+if [ -n "${KBUILD_OVERLAY:-}" ]; then
+	if [ ! -f "$kdir/${KBUILD_OVERLAY%%:*}" ] || [ ! -f "${KBUILD_OVERLAY#*:}" ]; then
+		die "KBUILD_OVERLAY=$KBUILD_OVERLAY: want PATH:FILE, PATH in $kdir, FILE a file"
+	fi
+	command -v unshare >/dev/null || die "unshare not found (util-linux)"
+fi
+
+# NAME VALUE for every line of the fragments; VALUE n for "is not set".
+wanted() {
+	sed -n -E 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)/\1 \2/p;
+		   s/^# (CONFIG_[A-Za-z0-9_]+) is not set/\1 n/p' "${FRAGMENTS[@]}"
+}
+
+configure() {
+	local name want have lost=() symbols
+
+	kmake tinyconfig >>"$log" 2>&1 || die "make tinyconfig failed, see $log"
+	# merge_config.sh makes its temporary files in the current directory.
+	(cd "$out" && "$kdir/scripts/kconfig/merge_config.sh" -m -O "$out" \
+		"$out/.config" "${FRAGMENTS[@]}") >>"$log" 2>&1 ||
+		die "merge_config.sh failed, see $log"
+	kmake olddefconfig >>"$log" 2>&1 || die "make olddefconfig failed, see $log"
+	# An option no Kconfig file of this tree defines was renamed or
+	# dropped (PROC_SYSCTL became SYSCTL in 7.x): the fragment lists both.
+	symbols=$(find "$kdir" -name 'Kconfig*' -type f -print0 |
+		  xargs -0 sed -n -E 's/^[[:space:]]*(menu)?config[[:space:]]+(\w+).*/CONFIG_\2/p')
+	while read -r name want; do
+		grep -qxF "$name" <<< "$symbols" || continue
+		have=$(sed -n -E "s/^$name=(.*)/\1/p" "$out/.config")
+		[ -n "$have" ] || ! grep -q "^# $name is not set" "$out/.config" || have=n
+		[ -n "$have" ] || have=n
+		[ "$have" = "$want" ] || lost+=("$name=$want (got $have)")
+	done < <(wanted)
+	[ ${#lost[@]} -eq 0 ] || die "options lost by olddefconfig in $kdir: ${lost[*]}"
+}
+
+# Reconfigure when a fragment or any Kconfig file of the tree changed.
+stamp=$( { cat "${FRAGMENTS[@]}"; find "$kdir" -name 'Kconfig*' -newer "$kdir/Makefile" \
+	   -printf '%p %T@\n' | sort; } | sha1sum | cut -c1-40)
+: > "$log"
+start=$EPOCHREALTIME
+if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$stamp" ]; then
+	rm -f "$out/.config-stamp"
+	configure
+	echo "$stamp" > "$out/.config-stamp"
+fi
+echo "kernel: building $kdir in $out (-j$KBUILD_JOBS, log $log)" >&2
+kmake bzImage >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build of $kdir failed, see $log"; }
+image=$out/arch/x86/boot/bzImage
+awk -v a="$start" -v b="$EPOCHREALTIME" -v i="$image" \
+	'BEGIN { printf "kernel: %s built in %.0f s\n", i, b - a }' >&2
+
+if [ $build_only = 1 ]; then
+	echo "$image"
+	exit 0
+fi
+exec "$repo/scripts/vm.sh" "$image" -- "$@"
