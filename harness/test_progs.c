@@ -6,6 +6,8 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include "test_progs.h"
 
 struct test_def {
@@ -322,6 +324,12 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 	}
 	errno = saved_errno;
 	return ok;
+}
+
+/* MEMBARRIER_CMD_SHARED waits in synchronize_rcu() */
+int kern_sync_rcu(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_SHARED, 0, 0);
 }
 
 static void run_test(const struct test_def *t, int num)

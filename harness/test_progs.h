@@ -45,6 +45,9 @@ void test__end_subtest(void);
 void test__skip(void);
 void test__fail(void);
 
+/* as upstream's testing_helpers.h: returns after an RCU grace period */
+int kern_sync_rcu(void);
+
 /*
  * Prints "func:PASS:tag" or "func:FAIL:tag <message>" (and fails the test);
  * returns @ok. Every assertion below ends up here.
