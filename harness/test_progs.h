@@ -61,10 +61,6 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		fprintf(stdout, ##format);				\
 	})
 
-/* upstream's CHECK() wants a "duration" in scope; it is not reported */
-#define CHECK(condition, tag, format...)				\
-	(!test__report(!(condition) + 0 * (duration), __func__, tag, format))
-
 #define ASSERT_TRUE(actual, name)					\
 	test__report(!!(actual), __func__, name, "got FALSE\n")
 
@@ -112,11 +108,6 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		     "success %lld\n", ___res);				\
 })
 
-#define ASSERT_NULL(ptr, name) ({					\
-	const void *___res = (ptr);					\
-	test__report(!___res, __func__, name, "pointer %p\n", ___res);	\
-})
-
 #define ASSERT_OK_PTR(ptr, name) ({					\
 	int ___err = libbpf_get_error(ptr);				\
 	test__report(___err == 0, __func__, name, "error %d\n", ___err); \
@@ -134,17 +125,11 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		     "fd %d (errno %d)\n", ___fd, errno);		\
 })
 
-#define ASSERT_ERR_FD(fd, name) ({					\
-	int ___fd = (fd);						\
-	test__report(___fd < 0, __func__, name, "fd %d\n", ___fd);	\
-})
-
 typedef const void *(*skel_elf_bytes_fn)(size_t *sz);
 
 struct test_loader {
 	char *log_buf;
 	size_t log_buf_sz;
-	struct bpf_object *obj;
 };
 
 void test_loader__run_subtests(struct test_loader *tester,
