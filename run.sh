@@ -18,6 +18,8 @@ Modes:
   --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: newest 6.1 and 6.12)
   --in-tree [KDIR]    run our tests with upstream's test_progs, in a copy of a kernel tree
   --patch [KDIR]      write the upstream patch series and checkpatch it
+  --soak [N]          run test_progs N times (default 100) with every CPU busy
+  --kill-test [N]     SIGKILL test_progs N times (default 50); check nothing is left
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
@@ -44,6 +46,8 @@ case "${1:-}" in
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
 --patch)	mode="patch"; shift ;;
+--soak)		mode=soak; shift ;;
+--kill-test)	mode=kill-test; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
 esac
@@ -69,5 +73,13 @@ in-tree)
 	;;
 patch)
 	exec scripts/patch.sh "${margs[@]}"
+	;;
+soak)
+	build
+	exec scripts/soak.sh "${margs[@]}" -- "$@"
+	;;
+kill-test)
+	build
+	exec scripts/kill-test.sh "${margs[@]}" -- "$@"
 	;;
 esac
