@@ -73,13 +73,17 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)echo "  GEN-SKEL $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-# Tests are found as upstream finds them: by their entry points, one sorted
-# DEFINE_TEST(name) line each. Regenerated on every build (replaced only when
-# it changes), so that a deleted test file drops its test too.
+# Tests are found the way upstream finds them: by their entry points, and
+# numbered in the order upstream's sort of "DEFINE_TEST(name)" lines gives.
+# Regenerated on every run (and replaced only when it changes), so that a
+# deleted test file drops its test too.
 $(OUTPUT)/tests.h: $(TEST_SRCS) FORCE | $(OUTPUT)
-	$(Q){ echo '/* Generated header, do not edit */'; \
-	      sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\((void)?\).*/DEFINE_TEST(\2)/p' \
-		$(TEST_SRCS) | sort; } > $@.tmp
+	$(Q)sed -n -E 's/^void (serial_)?test_([a-zA-Z0-9_]+)\((void)?\).*/DEFINE_TEST(\2) \2 \1/p' \
+		$(TEST_SRCS) | sort -k1,1 | \
+		awk '{ n = $$2; s = $$3; \
+		       printf "void %stest_%s(void);\n", s, n; \
+		       list = list sprintf(" \\\n\tDEFINE_TEST(%s, %s)", n, s) } \
+		     END { printf "#define TEST_LIST%s\n", list }' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(OUTPUT):

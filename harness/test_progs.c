@@ -14,21 +14,15 @@
 struct test_def {
 	const char *name;
 	void (*run)(void);
-	void (*run_serial)(void);
 };
 
-/* tests.h: DEFINE_TEST(name) per test, sorted, as upstream generates it */
-#define DEFINE_TEST(name)						\
-	extern void test_##name(void) __attribute__((weak));		\
-	extern void serial_test_##name(void) __attribute__((weak));
+/* tests.h: a prototype per test, then TEST_LIST of DEFINE_TEST(name, serial_ or nothing) */
 #include "tests.h"
-#undef DEFINE_TEST
 
-#define DEFINE_TEST(name) { #name, test_##name, serial_test_##name },
+#define DEFINE_TEST(name, serial) { #name, serial##test_##name },
 static const struct test_def tests[] = {
-#include "tests.h"
+	TEST_LIST
 };
-#undef DEFINE_TEST
 
 struct filter {
 	char *test;
@@ -363,10 +357,7 @@ static void run_test(const struct test_def *t, int num)
 		exit(1);
 	}
 	redirect(cur.log_f);
-	if (t->run)
-		t->run();
-	else
-		t->run_serial();
+	t->run();
 	test__end_subtest();
 	redirect(env.stdout_saved);
 	fclose(cur.log_f);

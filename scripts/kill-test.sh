@@ -56,7 +56,8 @@ trap 'exit 130' INT TERM
 snapshot() {
 	local held
 
-	held=$(grep -hE '^(prog|map|link)_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null |
+	# processes come and go while grep reads /proc: its errors are expected
+	held=$({ grep -hE '^(prog|map|link)_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null || true; } |
 	       jq -R -s -c '[split("\n")[] | select(length > 0) | split(":\t")] |
 			    reduce .[] as $f ({}; .[$f[0]] += [$f[1] | tonumber])')
 	{
@@ -80,10 +81,10 @@ snapshot() {
 		       if $k == "prog" then $hp elif $k == "link" then $held.link_id // []
 		       else $hm end | index($i) | not) |
 		"\($k) \(.id) \(.type // .kernel_struct_ops // "") \(.name // "")"'
-	find /sys/fs/bpf -mindepth 1 -printf 'pin %p\n' 2>/dev/null
+	find /sys/fs/bpf -mindepth 1 -printf 'pin %p\n' 2>/dev/null || true
 	echo "cc $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
 	sed 's/^/mount /' /proc/mounts
-	find /tmp -maxdepth 1 -name 'cpumask_*' -printf 'tmp %p\n'
+	find /tmp -maxdepth 1 -name 'cpumask_*' -printf 'tmp %p\n' 2>/dev/null || true
 }
 
 # Wait until nothing is there that $tmp/before lacks; print what still is.
