@@ -145,9 +145,12 @@ for i in $(seq "$kills"); do
 	fi
 	sleep "$delay"
 	status=killed
-	kill -9 "$tp" 2>/dev/null || status="had ended"
-	cat <&"$fd" > /dev/null || true
-	wait "$tp" 2>/dev/null || true
+	# (bash would report the kill of its coprocess on stderr)
+	{
+		kill -9 "$tp" || status="had ended"
+		cat <&"$fd" > /dev/null || true
+		wait "$tp" || true
+	} 2>/dev/null
 	tp=
 	if settled > "$tmp/diff"; then
 		echo "kill-test: $i/$kills: $target +${delay}s: $status, nothing left"
