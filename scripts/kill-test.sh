@@ -112,12 +112,12 @@ done > "$tmp/reference" || true
 total=$(awk -v s="$start" 'END { printf "%.3f", $1 - s }' "$tmp/reference")
 # "prefix-of-the-line-before delay-window name" per subtest (or test without subtests)
 awk -v s="$start" '
+	NR == 1 { last = s }
 	$2 ~ /^#[0-9]/ {
 		name = $3; sub(/:.*/, "", name)
 		if (!(name in done)) printf "%s %.3f %s\n", prev == "" ? "-" : prev, $1 - last, name
 		done[name] = 1; prev = $2; last = $1
 	}
-	NR == 1 { last = s }
 ' "$tmp/reference" > "$tmp/targets"
 ntargets=$(wc -l < "$tmp/targets")
 [ "$ntargets" -gt 0 ] || die "test_progs printed no result lines: $(tail -n 3 "$tmp/reference")"
