@@ -51,15 +51,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # What the kernel holds that no process does, one line per thing. A process
-# holds what its fds name in /proc/PID/fdinfo, a link's program, and the
-# maps of the programs it holds.
+# holds what its fds name in /proc/PID/fdinfo, a link's program, a perf
+# event's program (bpftool perf), and the maps of the programs it holds.
 snapshot() {
 	local held
 
-	# processes come and go while grep reads /proc: its errors are expected
-	held=$({ grep -hE '^(prog|map|link)_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null || true; } |
-	       jq -R -s -c '[split("\n")[] | select(length > 0) | split(":\t")] |
-			    reduce .[] as $f ({}; .[$f[0]] += [$f[1] | tonumber])')
+	# the objects first, then who holds them: what a process creates
+	# meanwhile is not in the lists, so it cannot look unheld
 	{
 		echo '{"kind":"prog","list":'
 		"$BPFTOOL" -j prog show 2>/dev/null || echo '[]'
@@ -67,20 +65,28 @@ snapshot() {
 		"$BPFTOOL" -j map show 2>/dev/null || echo '[]'
 		echo '}{"kind":"link","list":'
 		"$BPFTOOL" -j link show 2>/dev/null || echo '[]'
+		echo '}{"kind":"perf","list":'
+		"$BPFTOOL" -j perf show 2>/dev/null || echo '[]'
 		echo '}{"kind":"struct_ops","list":'
 		"$BPFTOOL" -j struct_ops show 2>/dev/null | jq -s -c 'flatten' || echo '[]'
 		echo '}'
-	} | jq -r -s --argjson held "$held" '
+	} > "$tmp/objects"
+	# processes come and go while grep reads /proc: its errors are expected
+	held=$({ grep -hE '^(prog|map|link)_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null || true; } |
+	       jq -R -s -c '[split("\n")[] | select(length > 0) | split(":\t")] |
+			    reduce .[] as $f ({}; .[$f[0]] += [$f[1] | tonumber])')
+	jq -r -s --argjson held "$held" '
 		(.[] | select(.kind == "prog").list) as $progs |
 		(($held.prog_id // []) + [.[] | select(.kind == "link").list[] |
-		  select(.id as $i | $held.link_id // [] | index($i)) | .prog_id]) as $hp |
+		  select(.id as $i | $held.link_id // [] | index($i)) | .prog_id] +
+		 [.[] | select(.kind == "perf").list[] | .prog_id]) as $hp |
 		(($held.map_id // []) + [$progs[] | select(.id as $i | $hp | index($i)) |
 		  .map_ids // [] | .[]]) as $hm |
-		.[] | .kind as $k | .list[] |
+		.[] | select(.kind != "perf") | .kind as $k | .list[] |
 		select(.id as $i |
 		       if $k == "prog" then $hp elif $k == "link" then $held.link_id // []
 		       else $hm end | index($i) | not) |
-		"\($k) \(.id) \(.type // .kernel_struct_ops // "") \(.name // "")"'
+		"\($k) \(.id) \(.type // .kernel_struct_ops // "") \(.name // "")"' "$tmp/objects"
 	find /sys/fs/bpf -mindepth 1 -printf 'pin %p\n' 2>/dev/null || true
 	echo "cc $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
 	sed 's/^/mount /' /proc/mounts
@@ -88,18 +94,24 @@ snapshot() {
 }
 
 # Wait until nothing is there that $tmp/before lacks; print what still is.
+# Only what every look finds counts: other BPF users' objects come and go
+# (ids are never reused).
 settled() {
 	local deadline=$((SECONDS + KILL_SETTLE))
 
-	while :; do
-		snapshot | sort > "$tmp/after"
-		comm -13 "$tmp/before" "$tmp/after" > "$tmp/new"
-		[ -s "$tmp/new" ] || return 0
-		[ $SECONDS -lt $deadline ] || break
+	snapshot | sort > "$tmp/after"
+	comm -13 "$tmp/before" "$tmp/after" > "$tmp/new"
+	while [ -s "$tmp/new" ]; do
+		if [ $SECONDS -ge $deadline ]; then
+			sed 's/^/    left: /' "$tmp/new"
+			return 1
+		fi
 		sleep 0.5
+		snapshot | sort > "$tmp/after"
+		comm -12 "$tmp/new" "$tmp/after" > "$tmp/still"
+		mv "$tmp/still" "$tmp/new"
 	done
-	sed 's/^/    left: /' "$tmp/new"
-	return 1
+	return 0
 }
 
 # One whole run: the result lines and when each came, for the kill points.
