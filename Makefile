@@ -30,7 +30,12 @@ BPF_CFLAGS	:= -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
 		   -I$(OUTPUT) -I$(INCLUDE) -Iharness -Wall -Werror \
 		   -Wno-compare-distinct-pointer-types
 CFLAGS		?= -g -O2
-USER_CFLAGS	:= $(CFLAGS) -Wall -Werror -MMD -MP -I$(OUTPUT) -I$(INCLUDE) -I$(UAPI) \
+# SANITIZE=1: the runner and libbpf with ASan and UBSan, stopping at the
+# first report (use a separate OUTPUT)
+comma		:= ,
+SAN_FLAGS	:= $(if $(SANITIZE),-fsanitize=address$(comma)undefined \
+		   -fno-sanitize-recover=all -fno-omit-frame-pointer)
+USER_CFLAGS	:= $(CFLAGS) $(SAN_FLAGS) -Wall -Werror -MMD -MP -I$(OUTPUT) -I$(INCLUDE) -I$(UAPI) \
 		   -Iharness -Iprog_tests -D_GNU_SOURCE=
 LDLIBS		:= -lelf -lz -lpthread
 
@@ -49,7 +54,8 @@ $(LIBBPF_A): | check-kdir
 	$(Q)echo "  LIBBPF   $@"
 	$(Q)mkdir -p $(OUTPUT)/libbpf
 	$(Q)$(MAKE) -s -C $(LIBBPF_SRC) OUTPUT=$(OUTPUT)/libbpf/ DESTDIR=$(OUTPUT)/usr \
-		prefix= BUILD_STATIC_ONLY=1 $(LIBBPF_A) install_headers >/dev/null
+		prefix= BUILD_STATIC_ONLY=1 $(if $(SAN_FLAGS),EXTRA_CFLAGS="-g -O2 $(SAN_FLAGS)") \
+		$(LIBBPF_A) install_headers >/dev/null
 
 $(OUTPUT)/vmlinux.h: $(VMLINUX_BTF)
 	$(Q)test -r $< || { echo "no kernel BTF at $<" >&2; exit 1; }
@@ -91,7 +97,7 @@ $(OUTPUT)/obj/%.o: %.c $(OUTPUT)/tests.h | $(SKELS) $(LIBBPF_A)
 
 $(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)
 	$(Q)echo "  LINK     $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
 
 # VM_KERNELS: series (6.1, 6.12) or image paths; empty: scripts/vm.sh's default.
 vm: $(OUTPUT)/test_progs

@@ -21,6 +21,8 @@ Modes:
                       (TREE: a kernel tree's path, 6.12 or 7.3; default: the 7.3 tree)
   --kernel [KDIR]     build KDIR's own kernel (out of tree), boot it under qemu, run test_progs
   --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
+  --soak [N]          run test_progs N times (default 100) with every CPU busy
+  --kill-test [N]     SIGKILL test_progs N times (default 50); check nothing is left
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
@@ -50,6 +52,8 @@ case "${1:-}" in
 --patch)	mode="patch"; shift ;;
 --kernel)	mode=kernel; shift ;;
 --mutants)	mode=mutants; shift ;;
+--soak)		mode=soak; shift ;;
+--kill-test)	mode=kill-test; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
 esac
@@ -83,5 +87,13 @@ kernel)
 mutants)
 	build
 	exec scripts/mutants.sh "${margs[@]}" -- "$@"
+	;;
+soak)
+	build
+	exec scripts/soak.sh "${margs[@]}" -- "$@"
+	;;
+kill-test)
+	build
+	exec scripts/kill-test.sh "${margs[@]}" -- "$@"
 	;;
 esac

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Standalone stand-in for selftests/bpf's progs/bpf_misc.h. The annotations
- * become BTF decl tags on the program's function, in the same encoding as
- * upstream, so that test_loader.c here and upstream's read them alike.
+ * Standalone stand-in for selftests/bpf's progs/bpf_misc.h: the annotations
+ * our tests use, as BTF decl tags on the program's function, which
+ * test_loader.c reads. The encoding is 6.12's; 7.3 changed it
+ * ("comment:N:test_..."). In a kernel tree the tree's own bpf_misc.h and
+ * test_loader.c take the place of both, so the two never meet.
  */
 #ifndef __BPF_MISC_H__
 #define __BPF_MISC_H__
@@ -15,11 +17,7 @@
 	__attribute__((btf_decl_tag("comment:test_expect_msg=" XSTR(__COUNTER__) "=" msg)))
 #define __failure		__attribute__((btf_decl_tag("comment:test_expect_failure")))
 #define __success		__attribute__((btf_decl_tag("comment:test_expect_success")))
-#define __description(desc)	__attribute__((btf_decl_tag("comment:test_description=" desc)))
-#define __log_level(lvl)	__attribute__((btf_decl_tag("comment:test_log_level="#lvl)))
-#define __flag(flag)		__attribute__((btf_decl_tag("comment:test_prog_flags="#flag)))
 #define __retval(val)		__attribute__((btf_decl_tag("comment:test_retval="#val)))
-#define __auxiliary		__attribute__((btf_decl_tag("comment:test_auxiliary")))
 
 /* programs written in inline assembly, as upstream writes them */
 #define __naked			__attribute__((naked))

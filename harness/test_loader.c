@@ -21,14 +21,9 @@ struct expect_msg {
 
 struct spec {
 	const char *prog_name;
-	const char *name;
 	bool expect_failure;
-	bool has_result;
-	bool auxiliary;
 	bool execute;
 	int retval;
-	int log_level;
-	__u32 prog_flags;
 	struct expect_msg *msgs;
 	int msg_cnt;
 	bool valid;
@@ -48,23 +43,10 @@ static int parse_int(const char *s, long long *val)
 	return (errno || *end || end == s) ? -EINVAL : 0;
 }
 
-static const struct {
-	const char *name;
-	__u32 flag;
-} prog_flag_names[] = {
-	{ "BPF_F_STRICT_ALIGNMENT", BPF_F_STRICT_ALIGNMENT },
-	{ "BPF_F_ANY_ALIGNMENT", BPF_F_ANY_ALIGNMENT },
-	{ "BPF_F_TEST_RND_HI32", BPF_F_TEST_RND_HI32 },
-	{ "BPF_F_TEST_STATE_FREQ", BPF_F_TEST_STATE_FREQ },
-	{ "BPF_F_SLEEPABLE", BPF_F_SLEEPABLE },
-	{ "BPF_F_XDP_HAS_FRAGS", BPF_F_XDP_HAS_FRAGS },
-};
-
 static int parse_tag(struct spec *spec, const char *tag)
 {
 	const char *v;
 	long long n;
-	size_t i;
 
 	if (strncmp(tag, TAG_PFX, strlen(TAG_PFX)))
 		return 0;	/* not ours */
@@ -72,12 +54,8 @@ static int parse_tag(struct spec *spec, const char *tag)
 
 	if (!strcmp(tag, "expect_failure")) {
 		spec->expect_failure = true;
-		spec->has_result = true;
 	} else if (!strcmp(tag, "expect_success")) {
 		spec->expect_failure = false;
-		spec->has_result = true;
-	} else if (!strcmp(tag, "auxiliary")) {
-		spec->auxiliary = true;
 	} else if (!strncmp(tag, "expect_msg=", 11)) {
 		struct expect_msg *m;
 		char *end;
@@ -94,8 +72,6 @@ static int parse_tag(struct spec *spec, const char *tag)
 		if (end == v || *end != '=')
 			return -EINVAL;
 		m->text = end + 1;
-	} else if (!strncmp(tag, "description=", 12)) {
-		spec->name = tag + 12;
 	} else if (!strncmp(tag, "retval=", 7)) {
 		v = tag + 7;
 		if (!strcmp(v, "_INT_MIN") || !strcmp(v, "INT_MIN"))
@@ -104,21 +80,6 @@ static int parse_tag(struct spec *spec, const char *tag)
 			return -EINVAL;
 		spec->retval = (int)n;
 		spec->execute = true;
-	} else if (!strncmp(tag, "log_level=", 10)) {
-		if (parse_int(tag + 10, &n))
-			return -EINVAL;
-		spec->log_level = n;
-	} else if (!strncmp(tag, "prog_flags=", 11)) {
-		v = tag + 11;
-		for (i = 0; i < ARRAY_SIZE(prog_flag_names); i++) {
-			if (!strcmp(v, prog_flag_names[i].name)) {
-				spec->prog_flags |= prog_flag_names[i].flag;
-				return 0;
-			}
-		}
-		if (parse_int(v, &n))
-			return -EINVAL;
-		spec->prog_flags |= n;
 	} else {
 		return -EOPNOTSUPP;
 	}
@@ -170,7 +131,6 @@ static int parse_spec(struct bpf_object *obj, struct bpf_program *prog, struct s
 
 	memset(spec, 0, sizeof(*spec));
 	spec->prog_name = bpf_program__name(prog);
-	spec->name = spec->prog_name;
 	func_id = btf__find_by_name_kind(btf, spec->prog_name, BTF_KIND_FUNC);
 	if (func_id < 0) {
 		PRINT_FAIL("no BTF for program %s\n", spec->prog_name);
@@ -191,7 +151,8 @@ static int parse_spec(struct bpf_object *obj, struct bpf_program *prog, struct s
 			return err;
 		}
 	}
-	qsort(spec->msgs, spec->msg_cnt, sizeof(*spec->msgs), cmp_msg);
+	if (spec->msg_cnt)
+		qsort(spec->msgs, spec->msg_cnt, sizeof(*spec->msgs), cmp_msg);
 	for (i = 0; i < spec->msg_cnt; i++) {
 		err = compile_msg(&spec->msgs[i]);
 		if (err)
@@ -262,9 +223,9 @@ static void run_subtest(struct test_loader *tester, const void *bytes, size_t sz
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = skel_name);
 	struct bpf_program *prog, *tprog = NULL;
 	struct bpf_object *obj;
-	int i = 0, err, level, min_level;
+	int i = 0, err;
 
-	if (!test__start_subtest(spec->name))
+	if (!test__start_subtest(spec->prog_name))
 		return;
 
 	obj = bpf_object__open_mem(bytes, sz, &open_opts);
@@ -272,22 +233,18 @@ static void run_subtest(struct test_loader *tester, const void *bytes, size_t sz
 		goto out;
 	bpf_object__for_each_program(prog, obj) {
 		struct spec *s = &specs[i++];
-		bool load = s->valid && (s->auxiliary || !strcmp(s->prog_name, spec->prog_name));
+		bool load = s->valid && !strcmp(s->prog_name, spec->prog_name);
 
 		if (!strcmp(bpf_program__name(prog), spec->prog_name))
 			tprog = prog;
 		bpf_program__set_autoload(prog, load);
 	}
 
-	/* -v asks for the verifier log, -vvv for the full one */
-	min_level = env.verbosity > VERBOSE_VERY ? 2 : env.verbosity > VERBOSE_NONE;
-	level = spec->log_level;
-	if ((level & 3) < min_level)
-		level = (level & 4) | min_level;
+	/* -v asks for the verifier log, -vvv for the full one, as upstream */
 	bpf_program__set_log_buf(tprog, tester->log_buf, tester->log_buf_sz);
-	bpf_program__set_log_level(tprog, level);
-	bpf_program__set_flags(tprog, bpf_program__flags(tprog) | spec->prog_flags |
-				      testing_prog_flags());
+	bpf_program__set_log_level(tprog, env.verbosity > VERBOSE_VERY ? 2 :
+					  env.verbosity > VERBOSE_NONE);
+	bpf_program__set_flags(tprog, bpf_program__flags(tprog) | testing_prog_flags());
 	tester->log_buf[0] = '\0';
 
 	err = bpf_object__load(obj);
@@ -358,7 +315,7 @@ void test_loader__run_subtests(struct test_loader *tester, const char *skel_name
 		if (parse_spec(obj, prog, &specs[i++]))
 			goto out;
 	for (i = 0; i < n; i++)
-		if (specs[i].valid && !specs[i].auxiliary)
+		if (specs[i].valid)
 			run_subtest(tester, bytes, sz, skel_name, specs, &specs[i]);
 out:
 	for (i = 0; specs && i < n; i++) {

@@ -6,18 +6,20 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <sys/stat.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include "test_progs.h"
 
 struct test_def {
 	const char *name;
 	void (*run)(void);
-	bool serial;
 };
 
 /* tests.h: a prototype per test, then TEST_LIST of DEFINE_TEST(name, serial_ or nothing) */
 #include "tests.h"
 
-#define DEFINE_TEST(name, serial) { #name, serial##test_##name, sizeof(#serial) > 1 },
+#define DEFINE_TEST(name, serial) { #name, serial##test_##name },
 static const struct test_def tests[] = {
 	TEST_LIST
 };
@@ -42,7 +44,6 @@ struct test_env env;
 static struct filter_set allow, deny;
 static struct num_set test_nums, subtest_nums;
 static bool list_only;
-static const char *json_path;
 
 /* state of the test (and subtest) currently running */
 static struct {
@@ -62,6 +63,8 @@ static struct {
 } cur;
 
 static int succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt;
+/* tests that ran and skipped all they had: if all did, nothing was tested */
+static int skipped_tests;
 
 /* failed entries for -J and the end-of-run log dump */
 struct failure {
@@ -109,9 +112,11 @@ static void redirect(FILE *f)
 	stderr = f;
 }
 
+/* A comma list of TEST or TEST/SUBTEST; an empty name selects nothing: an error. */
 static int parse_filters(struct filter_set *set, const char *arg, bool glob)
 {
 	char *s = strdup(arg), *save = NULL, *tok;
+	int err = -EINVAL;
 
 	if (!s)
 		return -ENOMEM;
@@ -119,32 +124,43 @@ static int parse_filters(struct filter_set *set, const char *arg, bool glob)
 		char *slash = strchr(tok, '/');
 		struct filter *f;
 
-		f = realloc(set->f, sizeof(*f) * (set->cnt + 1));
-		if (!f)
-			return -ENOMEM;
-		set->f = f;
-		f = &set->f[set->cnt++];
 		if (slash)
 			*slash = '\0';
+		if (!tok[0] || (slash && !slash[1])) {
+			err = -EINVAL;
+			break;
+		}
+		err = -ENOMEM;
+		f = realloc(set->f, sizeof(*f) * (set->cnt + 1));
+		if (!f)
+			break;
+		set->f = f;
+		f = &set->f[set->cnt++];
 		/* -t and -b match substrings, -a and -d match whole names */
 		if (glob) {
 			f->test = strdup(tok);
 			f->subtest = slash ? strdup(slash + 1) : NULL;
+			if (!f->test || (slash && !f->subtest))
+				break;
 		} else {
 			if (asprintf(&f->test, "*%s*", tok) < 0)
-				return -ENOMEM;
+				break;
 			f->subtest = NULL;
 			if (slash && asprintf(&f->subtest, "*%s*", slash + 1) < 0)
-				return -ENOMEM;
+				break;
 		}
+		err = 0;
 	}
 	free(s);
-	return 0;
+	if (err == -EINVAL)
+		fprintf(stderr, "invalid test selection: '%s'\n", arg);
+	return err;
 }
 
 static int parse_nums(const char *arg, struct num_set *tests, struct num_set *subs)
 {
 	char *s = strdup(arg), *save = NULL, *tok;
+	int err = -EINVAL;
 
 	if (!s)
 		return -ENOMEM;
@@ -153,39 +169,38 @@ static int parse_nums(const char *arg, struct num_set *tests, struct num_set *su
 		char *end, *slash = strchr(tok, '/');
 		long a, b;
 
+		err = -EINVAL;
 		if (slash) {
 			*slash = '\0';
 			/* "N/M": the subtest numbers apply within test N */
 			a = strtol(tok, &end, 10);
-			if (*end || a <= 0)
-				return -EINVAL;
-			if (parse_nums(tok, tests, NULL))
-				return -EINVAL;
+			if (*end || a <= 0 || !subs || parse_nums(tok, tests, NULL))
+				break;
 			tok = slash + 1;
 			set = subs;
-			if (!set)
-				return -EINVAL;
 		}
 		a = strtol(tok, &end, 10);
 		b = a;
 		if (*end == '-')
 			b = strtol(end + 1, &end, 10);
-		if (*end || a <= 0 || b < a || b > 100000)
-			return -EINVAL;
+		if (end == tok || *end || a <= 0 || b < a || b > 100000)
+			break;
 		if (b >= set->len) {
 			bool *n = realloc(set->set, b + 1);
 
+			err = -ENOMEM;
 			if (!n)
-				return -ENOMEM;
+				break;
 			memset(n + set->len, 0, b + 1 - set->len);
 			set->set = n;
 			set->len = b + 1;
 		}
 		for (; a <= b; a++)
 			set->set[a] = true;
+		err = 0;
 	}
 	free(s);
-	return 0;
+	return err;
 }
 
 static bool match(const char *pat, const char *name)
@@ -253,8 +268,7 @@ void test__end_subtest(void)
 		res = "OK";
 		cur.sub_succ_cnt++;
 	}
-	/* a skip says why: show its log like a failure's */
-	if (failed || cur.sub_skip || verbose_log)
+	if (failed || verbose_log)
 		print_log(cur.sub_log, cur.sub_log_cnt);
 	snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
 	fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
@@ -324,10 +338,15 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 	return ok;
 }
 
+/* MEMBARRIER_CMD_SHARED waits in synchronize_rcu() */
+int kern_sync_rcu(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_SHARED, 0, 0);
+}
+
 static void run_test(const struct test_def *t, int num)
 {
 	const char *res;
-	bool show;
 
 	memset(&cur, 0, sizeof(cur));
 	cur.name = t->name;
@@ -352,8 +371,7 @@ static void run_test(const struct test_def *t, int num)
 		res = "SKIP";
 	else
 		res = NULL;
-	show = cur.error_cnt || (cur.skip_cnt && !cur.subtest_num) || verbose();
-	if (show)
+	if (cur.error_cnt || verbose())
 		print_log(cur.log, cur.log_cnt);
 	if (res)
 		printf("#%-7d %s:%s\n", num, t->name, res);
@@ -367,6 +385,8 @@ static void run_test(const struct test_def *t, int num)
 		record_failure(t->name, num, 0, cur.log);
 	} else {
 		succ_cnt++;
+		if (res && !strcmp(res, "SKIP"))
+			skipped_tests++;
 	}
 	sub_succ_cnt += cur.sub_succ_cnt;
 	skip_cnt += cur.skip_cnt;
@@ -393,48 +413,99 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* upstream's -J shape: counts, then only the failed tests and subtests */
-static int write_json(const char *path)
-{
-	FILE *f = fopen(path, "w");
-	int i, j;
+/*
+ * -J: opened before any test runs, so that a bad path fails at once. A
+ * regular file is written to a temporary beside it and renamed into place,
+ * so that it is never seen half written; anything else (/dev/stdout) is
+ * written directly.
+ */
+static struct {
+	const char *path;
+	char *tmp;
+	FILE *f;
+} json;
 
-	if (!f) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		return -1;
+static int json_open(const char *path)
+{
+	struct stat st;
+	mode_t mask;
+	int fd;
+
+	json.path = path;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		json.f = fopen(path, "w");
+	} else if (asprintf(&json.tmp, "%s.XXXXXX", path) >= 0) {
+		fd = mkstemp(json.tmp);
+		mask = umask(0);
+		umask(mask);
+		if (fd >= 0 && fchmod(fd, 0666 & ~mask))
+			fd = -1;
+		json.f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!json.f) {
+			unlink(json.tmp);
+			free(json.tmp);
+			json.tmp = NULL;
+		}
 	}
+	if (json.f)
+		return 0;
+	fprintf(stderr, "test_progs: cannot write %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/* a failed test's or subtest's entry, upstream's shape */
+static void json_entry(FILE *f, const char *name, int num, const char *log)
+{
+	fputs("{\"name\":", f);
+	json_str(f, name);
+	fprintf(f, ",\"number\":%d,\"message\":", num);
+	json_str(f, log);
+	fputs(",\"failed\":true", f);
+}
+
+/* upstream's -J shape: counts, then only the failed tests and their failed subtests */
+static int json_write(void)
+{
+	FILE *f = json.f;
+	const char *sep = "";
+	int i, j, err;
+
 	fprintf(f, "{\"success\":%d,\"success_subtest\":%d,", succ_cnt, sub_succ_cnt);
 	fprintf(f, "\"skipped\":%d,\"failed\":%d,\"results\":[", skip_cnt, fail_cnt);
 	for (i = 0; i < failure_cnt; i++) {
 		struct failure *t = &failures[i];
+		const char *subsep = "";
 
 		if (t->subnum)
 			continue;
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		json_str(f, t->name);
-		fprintf(f, ",\"number\":%d,\"message\":", t->num);
-		json_str(f, t->log);
-		fputs(",\"failed\":true,\"subtests\":[", f);
+		fputs(sep, f);
+		sep = ",";
+		json_entry(f, t->name, t->num, t->log);
+		fputs(",\"subtests\":[", f);
 		for (j = 0; j < failure_cnt; j++) {
 			struct failure *s = &failures[j];
-			bool first = true;
-			int k;
 
 			if (!s->subnum || s->num != t->num)
 				continue;
-			for (k = 0; k < j; k++)
-				if (failures[k].subnum && failures[k].num == t->num)
-					first = false;
-			fprintf(f, "%s{\"name\":", first ? "" : ",");
-			json_str(f, strchr(s->name, '/') + 1);
-			fprintf(f, ",\"number\":%d,\"message\":", s->subnum);
-			json_str(f, s->log);
-			fputs(",\"failed\":true}", f);
+			fputs(subsep, f);
+			subsep = ",";
+			json_entry(f, strchr(s->name, '/') + 1, s->subnum, s->log);
+			fputc('}', f);
 		}
 		fputs("]}", f);
 	}
 	fputs("]}\n", f);
-	return fclose(f);
+	err = fflush(f) || ferror(f) ? errno ?: EIO : 0;
+	if (fclose(f) && !err)
+		err = errno;
+	if (!err && json.tmp && rename(json.tmp, json.path))
+		err = errno;
+	if (json.tmp && err)
+		unlink(json.tmp);
+	free(json.tmp);
+	if (err)
+		fprintf(stderr, "test_progs: cannot write %s: %s\n", json.path, strerror(err));
+	return err ? -1 : 0;
 }
 
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -454,7 +525,8 @@ static void usage(FILE *f)
 		"  -a, --allow=NAMES       run tests whose name matches NAMES exactly (globs)\n"
 		"  -d, --deny=NAMES        skip tests whose name matches NAMES exactly (globs)\n"
 		"  -n, --num=NUMS          run tests by number: 1,3-5,2/1\n"
-		"  -v, --verbose           show every test's log; -vv adds verifier logs\n"
+		"  -v, --verbose[=LEVEL]   verbose output (use -vv or -vvv for progressively\n"
+		"                          verbose output)\n"
 		"  -l, --list              list test names and exit\n"
 		"  -J, --json-summary=FILE write a JSON summary to FILE\n"
 		"  -h, --help              show this help\n");
@@ -513,7 +585,7 @@ int main(int argc, char **argv)
 			list_only = true;
 			break;
 		case 'J':
-			json_path = optarg;
+			json.path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -532,10 +604,16 @@ int main(int argc, char **argv)
 	}
 
 	if (list_only) {
-		for (i = 0; i < (int)ARRAY_SIZE(tests); i++)
-			if (should_run(i + 1, tests[i].name))
+		for (i = 0, ran = 0; i < (int)ARRAY_SIZE(tests); i++) {
+			if (should_run(i + 1, tests[i].name)) {
 				printf("%s\n", tests[i].name);
-		return 0;
+				ran++;
+			}
+		}
+		if (ran)
+			return 0;
+		fprintf(stderr, "test_progs: no test matched the selection\n");
+		return 2;
 	}
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
@@ -543,6 +621,8 @@ int main(int argc, char **argv)
 			"test_progs: kernel BTF (/sys/kernel/btf/vmlinux) is missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y\n");
 		return 1;
 	}
+	if (json.path && json_open(json.path))
+		return 2;
 
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	libbpf_set_print(libbpf_print_fn);
@@ -560,15 +640,22 @@ int main(int argc, char **argv)
 			printf("%s %s:FAIL\n%s", failures[i].subnum ? "  " : "",
 			       failures[i].name, failures[i].log);
 	}
-	if (json_path && write_json(json_path))
+	if (json.f && json_write())
 		err = 1;
 	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED\n",
 	       succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
 
-	ran = succ_cnt + fail_cnt + skip_cnt;
+	/* kselftest's exit statuses: 4 when all that ran skipped */
+	ran = succ_cnt + fail_cnt;
 	if (!ran) {
 		fprintf(stderr, "test_progs: no test matched the selection\n");
 		return 2;
 	}
-	return (fail_cnt || err) ? 1 : 0;
+	if (fail_cnt || err)
+		return 1;
+	if (skipped_tests == ran) {
+		fprintf(stderr, "test_progs: every test skipped (-v says why)\n");
+		return 4;
+	}
+	return 0;
 }

@@ -45,6 +45,9 @@ void test__end_subtest(void);
 void test__skip(void);
 void test__fail(void);
 
+/* as upstream's testing_helpers.h: returns after an RCU grace period */
+int kern_sync_rcu(void);
+
 /*
  * Prints "func:PASS:tag" or "func:FAIL:tag <message>" (and fails the test);
  * returns @ok. Every assertion below ends up here.
@@ -57,10 +60,6 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		fprintf(stdout, "%s:FAIL:%d ", __func__, __LINE__);	\
 		fprintf(stdout, ##format);				\
 	})
-
-/* upstream's CHECK() wants a "duration" in scope; it is not reported */
-#define CHECK(condition, tag, format...)				\
-	(!test__report(!(condition) + 0 * (duration), __func__, tag, format))
 
 #define ASSERT_TRUE(actual, name)					\
 	test__report(!!(actual), __func__, name, "got FALSE\n")
@@ -109,11 +108,6 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		     "success %lld\n", ___res);				\
 })
 
-#define ASSERT_NULL(ptr, name) ({					\
-	const void *___res = (ptr);					\
-	test__report(!___res, __func__, name, "pointer %p\n", ___res);	\
-})
-
 #define ASSERT_OK_PTR(ptr, name) ({					\
 	int ___err = libbpf_get_error(ptr);				\
 	test__report(___err == 0, __func__, name, "error %d\n", ___err); \
@@ -131,17 +125,11 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		     "fd %d (errno %d)\n", ___fd, errno);		\
 })
 
-#define ASSERT_ERR_FD(fd, name) ({					\
-	int ___fd = (fd);						\
-	test__report(___fd < 0, __func__, name, "fd %d\n", ___fd);	\
-})
-
 typedef const void *(*skel_elf_bytes_fn)(size_t *sz);
 
 struct test_loader {
 	char *log_buf;
 	size_t log_buf_sz;
-	struct bpf_object *obj;
 };
 
 void test_loader__run_subtests(struct test_loader *tester,

@@ -20,6 +20,9 @@
 /* map and skeleton frees run from a workqueue after RCU grace periods */
 #define DTOR_WAIT_MS		5000
 #define REPLACE_MS		500
+#define REPLACE_MIN_SWAPS	100
+/* a hand-off that takes this long is a failure, not a slow machine */
+#define REPLACE_TIMEOUT_MS	30000
 
 static int nr_cpus;
 
@@ -336,46 +339,105 @@ restore:
 	restore_affinity(&saved);
 }
 
+/*
+ * The writer hands each new mask to the reader: after a swap it waits until
+ * a read that started after the swap has finished, so every pattern is read
+ * at least once. The reader never waits: its next read runs while the writer
+ * swaps in the next mask and releases the one the reader may be looking at.
+ */
+struct replace_sync {
+	atomic_long swapped;	/* swaps done */
+	atomic_long read_after;	/* swaps done when the last finished read started */
+	atomic_bool stop;
+};
+
 struct replace_thread {
 	struct bpf_program *prog;
 	int cpu;
-	atomic_bool *stop;	/* the reader stops when the writer is done */
-	long long until;	/* the writer stops then */
+	struct replace_sync *sync;
 	long runs, errors;
+	bool timed_out;
 };
 
-static void *replace_loop(void *arg)
+static bool replace_run(struct replace_thread *t)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	struct replace_thread *t = arg;
+
+	t->runs++;
+	if (!bpf_prog_test_run_opts(bpf_program__fd(t->prog), &opts) && !opts.retval)
+		return true;
+	t->errors++;
+	return false;
+}
+
+static bool replace_pin(struct replace_thread *t)
+{
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(t->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		t->errors++;
+	if (!sched_setaffinity(0, sizeof(set), &set))
+		return true;
+	t->errors++;
+	return false;
+}
+
+static void *replace_reader(void *arg)
+{
+	struct replace_thread *t = arg;
+	long swapped;
+
+	if (!replace_pin(t))
 		goto out;
-	}
-	while (t->until ? now_ms() < t->until : !atomic_load(t->stop)) {
-		if (bpf_prog_test_run_opts(bpf_program__fd(t->prog), &opts) || opts.retval)
-			t->errors++;
-		t->runs++;
+	while (!atomic_load(&t->sync->stop)) {
+		swapped = atomic_load(&t->sync->swapped);
+		if (!replace_run(t))
+			break;
+		atomic_store(&t->sync->read_after, swapped);
 	}
 out:
-	if (t->until)
-		atomic_store(t->stop, true);
+	atomic_store(&t->sync->stop, true);
+	return NULL;
+}
+
+static void *replace_writer(void *arg)
+{
+	struct replace_thread *t = arg;
+	long long until = now_ms() + REPLACE_MS;
+	long long deadline = now_ms() + REPLACE_TIMEOUT_MS;
+
+	if (!replace_pin(t))
+		goto out;
+	while (t->runs < REPLACE_MIN_SWAPS || now_ms() < until) {
+		if (!replace_run(t))
+			break;
+		atomic_store(&t->sync->swapped, t->runs);
+		while (atomic_load(&t->sync->read_after) < t->runs &&
+		       !atomic_load(&t->sync->stop)) {
+			if (now_ms() > deadline) {
+				t->timed_out = true;
+				goto out;
+			}
+			sched_yield();
+		}
+		if (atomic_load(&t->sync->stop))
+			break;
+	}
+out:
+	atomic_store(&t->sync->stop, true);
 	return NULL;
 }
 
 /*
  * A writer on CPU 0 swaps new masks into a slot and releases the old ones
- * while a reader on CPU 1 reads the slot under RCU, for REPLACE_MS.
+ * while a reader on CPU 1 reads the slot under RCU: for REPLACE_MS and at
+ * least REPLACE_MIN_SWAPS swaps.
  */
 static void test_replace_under_readers(void)
 {
 	struct cpumask_create_kptr *skel;
 	struct cpumask_create_kptr__bss *bss;
-	atomic_bool stop = false;
+	struct replace_sync sync = {};
 	struct replace_thread writer = {}, reader = {};
 	pthread_t wt, rt;
 	int i;
@@ -392,13 +454,12 @@ static void test_replace_under_readers(void)
 	for (i = 0; i < NR_PATTERNS; i++)
 		bss->swap_weights[i] = __builtin_popcountll(bss->swap_patterns[i]);
 
-	writer = (struct replace_thread){ skel->progs.swap_in_new_mask, 0, &stop,
-					  now_ms() + REPLACE_MS };
-	reader = (struct replace_thread){ skel->progs.read_swapped_mask_under_rcu, 1, &stop };
-	if (!ASSERT_OK(pthread_create(&wt, NULL, replace_loop, &writer), "writer"))
+	writer = (struct replace_thread){ skel->progs.swap_in_new_mask, 0, &sync };
+	reader = (struct replace_thread){ skel->progs.read_swapped_mask_under_rcu, 1, &sync };
+	if (!ASSERT_OK(pthread_create(&wt, NULL, replace_writer, &writer), "writer"))
 		return;
-	if (!ASSERT_OK(pthread_create(&rt, NULL, replace_loop, &reader), "reader")) {
-		atomic_store(&stop, true);
+	if (!ASSERT_OK(pthread_create(&rt, NULL, replace_reader, &reader), "reader")) {
+		atomic_store(&sync.stop, true);
 		pthread_join(wt, NULL);
 		return;
 	}
@@ -412,17 +473,18 @@ static void test_replace_under_readers(void)
 	       bss->released_under_reader, bss->patterns_seen);
 	ASSERT_EQ(writer.errors, 0, "writer errors");
 	ASSERT_EQ(reader.errors, 0, "reader errors");
-	ASSERT_GT(writer.runs, 0, "writer ran");
+	ASSERT_FALSE(writer.timed_out, "writer waited for a read for too long");
+	ASSERT_GE(writer.runs, REPLACE_MIN_SWAPS, "writer ran");
 	ASSERT_EQ(bss->swaps, writer.runs, "swap program runs");
 	ASSERT_EQ(bss->swap_errors, 0, "failed creates");
 	ASSERT_EQ(bss->swap_created, bss->swaps, "masks created");
 	ASSERT_EQ(bss->swap_released, bss->swap_created, "masks released");
 	ASSERT_EQ(bss->reads, reader.runs, "read program runs");
-	ASSERT_GT(bss->reads_found, 0, "reads that found a mask");
+	ASSERT_GE(bss->reads_found, writer.runs, "reads that found a mask");
 	if (!ASSERT_EQ(bss->bad_reads, 0, "reads of a mask not written"))
 		printf("last bad read: bits %#llx\n", (unsigned long long)bss->bad_bits);
-	/* the slot changed under the reader; not all three: timing */
-	ASSERT_GE(__builtin_popcount(bss->patterns_seen), 2, "patterns the reader saw");
+	/* each swap was read before the next: the reader saw every pattern */
+	ASSERT_EQ(bss->patterns_seen, (1 << NR_PATTERNS) - 1, "patterns the reader saw");
 }
 
 /* Destructor observations need fentry, and the destructor under its name. */

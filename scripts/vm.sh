@@ -16,7 +16,8 @@
 # Prints per kernel "=== RELEASE (nr_cpu_ids N)" and test_progs' output,
 # then a table.
 # Exits non-zero if any guest failed: test_progs failed, or the guest hung,
-# oopsed, panicked or never reported an exit status.
+# oopsed, panicked or never reported an exit status. test_progs' exit status
+# 4 (every test skipped, kselftest's skip) is "skipped", not a failure.
 #
 # Environment: TEST_PROGS (default $OUTPUT/test_progs), OUTPUT, CACHE, KDIR,
 # QEMU, VM_TIMEOUT (seconds per guest, default 300, and 8 more per vCPU
@@ -173,7 +174,7 @@ add_kernel() {
 # Boot one guest; fills in the verdict for the table.
 run_guest() {
 	local release=$1 image=$2 console=$tmp/console result=$tmp/result
-	local start wall rc=0 status why='' first sum passed skipped nfailed ncpus
+	local start wall rc=0 status why='' first sum passed skipped nfailed ncpus skipped_all=
 
 	rm -f "$console" "$result"
 	start=$EPOCHREALTIME
@@ -213,12 +214,16 @@ run_guest() {
 			tail -n 40 "$console" 2>/dev/null || true
 		fi
 		status=${status:--}
+	elif [ "$status" = 4 ]; then
+		# kselftest's skip: every test skipped (a kernel without the kfunc)
+		skipped_all=1
 	elif [ "$status" != 0 ]; then
 		why="test_progs failed"
 	fi
 	sum='^Summary: ([0-9/]+) PASSED, ([0-9]+) SKIPPED, ([0-9]+) FAILED$'
 	read -r passed skipped nfailed < <(sed -En "s|$sum|\1 \2 \3|p" "$result"; echo - - -)
 	[ -z "$why" ] || failed=1
+	[ -n "$why" ] || [ -z "$skipped_all" ] || why=skipped
 	table+=("$(printf '%-32s %9s %8s %7s %5s %7ss  %s' "$release" "$passed" "$skipped" \
 		"$nfailed" "$status" "$wall" "${why:-ok}")")
 }
