@@ -35,7 +35,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all vm clean check-kdir in-tree patch FORCE
+.PHONY: all vm clean check-kdir in-tree patch bench FORCE
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -92,6 +92,16 @@ $(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)
 	$(Q)echo "  LINK     $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
 
+# The benchmark: benchs/*.c, timing progs/cpumask_create_bench.c.
+BENCH_SRCS	:= $(wildcard benchs/*.c)
+BENCH_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(BENCH_SRCS))
+
+bench: $(OUTPUT)/bench
+
+$(OUTPUT)/bench: $(BENCH_OBJS) $(LIBBPF_A)
+	$(Q)echo "  LINK     $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $(BENCH_OBJS) $(LIBBPF_A) $(LDLIBS) -lm
+
 # VM_KERNELS: series (6.1, 6.12) or image paths; empty: scripts/vm.sh's default.
 vm: $(OUTPUT)/test_progs
 	$(Q)CACHE=$(CACHE) KDIR=$(KDIR) OUTPUT=$(OUTPUT) scripts/vm.sh $(VM_KERNELS) -- $(TEST_ARGS)
@@ -107,4 +117,4 @@ in-tree:
 patch:
 	OUTPUT=$(OUTPUT) scripts/patch.sh $(KDIR)
 
--include $(USER_OBJS:.o=.d)
+-include $(USER_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)

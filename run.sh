@@ -18,6 +18,8 @@ Modes:
   --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: newest 6.1 and 6.12)
   --in-tree [KDIR]    run our tests with upstream's test_progs, in a copy of a kernel tree
   --patch [KDIR]      write the upstream patch series and checkpatch it
+  --bench             build and run the benchmark (build/bench; -- BENCH_ARGS, -h lists them)
+  --vm [KERNEL...] --bench   the benchmark inside those kernels
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
@@ -44,6 +46,7 @@ case "${1:-}" in
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
 --patch)	mode="patch"; shift ;;
+--bench)	mode=bench; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
 esac
@@ -55,12 +58,31 @@ while [ "$mode" != host ] && [ $# -gt 0 ] && [ "$1" != "--" ]; do
 done
 [ "${1:-}" = "--" ] && shift
 
+# The benchmark: on this kernel, or (--vm ... --bench) in the guests.
+vm_bench=
+if [ "$mode" = vm ]; then
+	for i in "${!margs[@]}"; do
+		[ "${margs[$i]}" = --bench ] && { vm_bench=1; unset "margs[$i]"; }
+	done
+	margs=("${margs[@]}")
+fi
+if [ "$mode" = bench ] || [ -n "$vm_bench" ]; then
+	need_toolchain
+	make -s -j"$(nproc)" OUTPUT="$OUTPUT" bench >&2
+fi
+
 case $mode in
+bench)
+	exec "$OUTPUT/bench" "$@"
+	;;
 host)
 	build
 	exec "$OUTPUT/test_progs" "$@"
 	;;
 vm)
+	if [ -n "$vm_bench" ]; then
+		TEST_PROGS=$OUTPUT/bench exec scripts/vm.sh "${margs[@]}" -- "$@"
+	fi
 	build
 	exec scripts/vm.sh "${margs[@]}" -- "$@"
 	;;
