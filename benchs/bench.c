@@ -75,6 +75,7 @@ struct figure {
 	long samples, outliers;
 	/* results */
 	double ns, cv, p99_ns;
+	double rcv;		/* CV of the repeats' ratios to the baseline */
 };
 
 enum { S_EMPTY, S_CREATE, S_SET_TEST, S_COPY, S_OBJ, S_REUSE, S_BITS, NR_SCEN };
@@ -593,6 +594,23 @@ static int sample_scale(struct scale *sc)
 	return 0;
 }
 
+/* CV (percent) of f's per-repeat ratio to the same repeat's baseline. */
+static double ratio_cv(const struct figure *f, const struct figure *base)
+{
+	double r[MAX_REPEATS], mean = 0, var = 0;
+	int i, n = f->n < base->n ? f->n : base->n;
+
+	if (n < 2)
+		return 0;
+	for (i = 0; i < n; i++) {
+		r[i] = f->med[i] / base->med[i];
+		mean += r[i] / n;
+	}
+	for (i = 0; i < n; i++)
+		var += (r[i] - mean) * (r[i] - mean);
+	return sqrt(var / (n - 1)) / mean * 100;
+}
+
 static bool all_stable(int nr_scales)
 {
 	bool ok = true;
@@ -613,6 +631,14 @@ static bool all_stable(int nr_scales)
 		summarize(&scales[i].per_cpu);
 		ok &= scales[i].per_cpu.cv < cfg.cv_target;
 	}
+	for (i = 0; i < NR_SCEN; i++)
+		scen[i].f.rcv = ratio_cv(&scen[i].f, &scen[S_EMPTY].f);
+	for (i = 0; i < cfg.nr_bursts; i++) {
+		bursts[i].fill.rcv = ratio_cv(&bursts[i].fill, &scen[S_EMPTY].f);
+		bursts[i].drain.rcv = ratio_cv(&bursts[i].drain, &scen[S_EMPTY].f);
+	}
+	for (i = 0; i < nr_scales; i++)
+		scales[i].per_cpu.rcv = ratio_cv(&scales[i].per_cpu, &scen[S_EMPTY].f);
 	return ok;
 }
 
@@ -637,8 +663,8 @@ static bool stable;
 
 static void print_fig(const char *name, const struct figure *f, double base, double create)
 {
-	printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %8.2f %4d\n", name, f->ns, f->cv, f->p99_ns,
-	       f->ns / base, f->ns / create, f->n);
+	printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %6.2f%% %8.2f %4d\n", name, f->ns, f->cv,
+	       f->p99_ns, f->ns / base, f->rcv, f->ns / create, f->n);
 }
 
 static void print_table(int nr_scales)
@@ -649,23 +675,24 @@ static void print_table(int nr_scales)
 
 	printf("\nkernel %s, %d CPUs, single-CPU scenarios on CPU %d, load %.2f\n",
 	       release, nr_cpus, cpus[0], load1);
-	printf("ratio: to the empty iteration of this run; vs create: to create_release\n\n");
-	printf("%-16s %9s %7s %9s %8s %8s %4s  %s\n", "scenario", "ns/op", "CV",
-	       "p99", "ratio", "vs cr.", "rep", "what");
+	printf("CV: of the repeats' medians; ratio: to the empty iteration of this run,\n");
+	printf("rCV: its CV over the repeats; vs cr.: to create_release; rep: repeats\n\n");
+	printf("%-16s %9s %7s %9s %8s %7s %8s %4s  %s\n", "scenario", "ns/op", "CV",
+	       "p99", "ratio", "rCV", "vs cr.", "rep", "what");
 	for (i = 0; i < NR_SCEN; i++) {
 		if (scen[i].skip) {
 			printf("%-16s SKIP: %s\n", scen[i].name, scen[i].skip_why);
 			continue;
 		}
-		printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %8.2f %4d  %s\n", scen[i].name,
+		printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %6.2f%% %8.2f %4d  %s\n", scen[i].name,
 		       scen[i].f.ns, scen[i].f.cv, scen[i].f.p99_ns, scen[i].f.ns / base,
-		       scen[i].f.ns / create, scen[i].f.n, scen[i].what);
+		       scen[i].f.rcv, scen[i].f.ns / create, scen[i].f.n, scen[i].what);
 	}
 
 	printf("\nburst: N masks created and held in a map, then released (ns per mask)\n");
 	printf("memory: %s\n", mem_counter ? mem_counter : "none readable");
-	printf("%-16s %9s %7s %9s %8s %8s %4s %6s %9s %9s %8s\n", "burst", "ns/op", "CV",
-	       "p99", "ratio", "vs cr.", "rep", "nulls", "B/mask", "left B", "back");
+	printf("%-16s %9s %7s %9s %8s %7s %8s %4s %6s %9s %9s %8s\n", "burst", "ns/op", "CV",
+	       "p99", "ratio", "rCV", "vs cr.", "rep", "nulls", "B/mask", "left B", "back");
 	for (i = 0; i < cfg.nr_bursts; i++) {
 		char name[32];
 		long long held, left;
@@ -674,9 +701,10 @@ static void print_table(int nr_scales)
 		held = u->held - u->before;
 		left = u->after - u->before;
 		snprintf(name, sizeof(name), "fill %u", u->n);
-		printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %8.2f %4d %6ld %9.1f %9lld ", name,
+		printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %6.2f%% %8.2f %4d %6ld %9.1f %9lld ", name,
 		       u->fill.ns, u->fill.cv, u->fill.p99_ns, u->fill.ns / base,
-		       u->fill.ns / create, u->fill.n, u->nulls, (double)held / u->n, left);
+		       u->fill.rcv, u->fill.ns / create, u->fill.n, u->nulls,
+		       (double)held / u->n, left);
 		if (held > 0)
 			printf("%7.1f%%\n", 100.0 * (held - left) / held);
 		else
@@ -686,15 +714,16 @@ static void print_table(int nr_scales)
 	}
 
 	printf("\nconcurrency: create + release on 1..%d CPUs at once\n", nr_scales);
-	printf("%-16s %9s %7s %9s %8s %8s %4s %9s %8s\n", "cpus", "ns/op/cpu", "CV", "p99",
-	       "ratio", "vs cr.", "rep", "Mops/s", "scaling");
+	printf("%-16s %9s %7s %9s %8s %7s %8s %4s %9s %8s\n", "cpus", "ns/op/cpu", "CV", "p99",
+	       "ratio", "rCV", "vs cr.", "rep", "Mops/s", "scaling");
 	for (i = 0; i < nr_scales; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "%d", scales[i].cpus);
-		printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %8.2f %4d %9.3f %8.2f\n", name,
+		printf("%-16s %9.2f %6.2f%% %9.2f %8.2f %6.2f%% %8.2f %4d %9.3f %8.2f\n", name,
 		       scales[i].per_cpu.ns, scales[i].per_cpu.cv, scales[i].per_cpu.p99_ns,
-		       scales[i].per_cpu.ns / base, scales[i].per_cpu.ns / create,
+		       scales[i].per_cpu.ns / base, scales[i].per_cpu.rcv,
+		       scales[i].per_cpu.ns / create,
 		       scales[i].per_cpu.n, scales[i].mops_med,
 		       scales[i].mops_med / scales[0].mops_med);
 	}
@@ -708,8 +737,9 @@ static void json_fig(FILE *f, const struct figure *g, double base, double create
 {
 	fprintf(f, "\"ns_per_op\": %.3f, \"cv_pct\": %.3f, \"cv_ok\": %s, ",
 		g->ns, g->cv, g->cv < cfg.cv_target ? "true" : "false");
-	fprintf(f, "\"p99_ns\": %.3f, \"ratio\": %.4f, \"vs_create\": %.4f, ",
-		g->p99_ns, g->ns / base, g->ns / create);
+	fprintf(f, "\"p99_ns\": %.3f, \"ratio\": %.4f, \"ratio_cv_pct\": %.3f, ",
+		g->p99_ns, g->ns / base, g->rcv);
+	fprintf(f, "\"vs_create\": %.4f, ", g->ns / create);
 	fprintf(f, "\"repeats\": %d, \"samples\": %ld, \"outliers\": %ld",
 		g->n, g->samples, g->outliers);
 }
