@@ -73,7 +73,10 @@ fi
 
 case $mode in
 bench)
-	exec "$OUTPUT/bench" "$@"
+	# The JSON and the plot land in $OUTPUT unless the arguments say
+	# otherwise (the last -J/--plot wins); paths are the caller's.
+	cd "$OLDPWD"
+	exec "$OUTPUT/bench" -J "$OUTPUT/bench.json" --plot "$OUTPUT/bench.svg" "$@"
 	;;
 host)
 	build
