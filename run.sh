@@ -84,7 +84,9 @@ host)
 	;;
 vm)
 	if [ -n "$vm_bench" ]; then
-		TEST_PROGS=$OUTPUT/bench exec scripts/vm.sh "${margs[@]}" -- "$@"
+		# under TCG the default run takes 2-4 minutes per guest
+		VM_TIMEOUT=${VM_TIMEOUT:-900} TEST_PROGS=$OUTPUT/bench \
+			exec scripts/vm.sh "${margs[@]}" -- "$@"
 	fi
 	build
 	exec scripts/vm.sh "${margs[@]}" -- "$@"
