@@ -168,6 +168,13 @@ static long parse_long(const char *s, long lo, long hi, const char *what)
 	return v;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -232,6 +239,7 @@ static void parse_args(int argc, char **argv)
 			free(copy);
 			if (!cfg.nr_bursts)
 				bad("--bursts '%s': empty list", optarg);
+			qsort(cfg.bursts, cfg.nr_bursts, sizeof(cfg.bursts[0]), cmp_u32);
 			break;
 		case 'C':
 			cfg.max_cpus = parse_long(optarg, 1, CPU_SETSIZE, "--max-cpus");
@@ -836,7 +844,7 @@ static int write_json(const char *path, int nr_scales)
 /* Burst and scaling curves, drawn by gnuplot from inline data. */
 static int write_plot(const char *path, int nr_scales)
 {
-	double base = scen[S_EMPTY].f.ns;
+	double base = scen[S_EMPTY].f.ns, lo = 1e9, hi = 0;
 	const struct burst *u;
 	FILE *g;
 	int i, j, status;
@@ -854,7 +862,14 @@ static int write_plot(const char *path, int nr_scales)
 	fprintf(g, "set output '%s'\n", path);
 	fprintf(g, "set multiplot layout 2,2 title 'bpf\\_cpumask\\_create() on %s, ", release);
 	fprintf(g, "ratio: to an empty bpf\\_loop iteration'\n");
-	fprintf(g, "set grid\nset key top left\nset logscale x 4\n");
+	fprintf(g, "set grid\nset key top left\nset logscale x 4\nset yrange [0:*]\nset xtics (");
+	for (i = 0; i < cfg.nr_bursts; i++)
+		fprintf(g, "%s\"%u\" %u", i ? ", " : "", bursts[i].n, bursts[i].n);
+	for (i = 0; i < cfg.nr_bursts; i++) {
+		lo = fmin(lo, cfg.bursts[i]);
+		hi = fmax(hi, cfg.bursts[i]);
+	}
+	fprintf(g, ")\nset xrange [%f:%f]\n", lo / 1.5, hi * 1.5);
 	fprintf(g, "set title 'burst: cost per mask'\nset xlabel 'masks held (N)'\n"
 		"set ylabel 'ratio'\n");
 	fprintf(g, "plot '-' using 1:2 with linespoints title 'create + store', ");
@@ -866,6 +881,7 @@ static int write_plot(const char *path, int nr_scales)
 		fprintf(g, "e\n");
 	}
 	fprintf(g, "set title 'burst: kernel memory while held'\nset ylabel 'bytes per mask'\n");
+	fprintf(g, "set yrange [*:*]\n");
 	fprintf(g, "plot '-' using 1:2 with linespoints title 'held', ");
 	fprintf(g, "'-' using 1:2 with linespoints title 'left after release + RCU', ");
 	fprintf(g, "'-' using 1:2 with linespoints title 'left after next use'\n");
@@ -878,7 +894,8 @@ static int write_plot(const char *path, int nr_scales)
 		}
 		fprintf(g, "e\n");
 	}
-	fprintf(g, "unset logscale x\nset xtics 1\nset xlabel 'CPUs at once'\n");
+	fprintf(g, "unset logscale x\nset autoscale x\nset xtics 1\n");
+	fprintf(g, "set xlabel 'CPUs at once'\nset yrange [0:*]\n");
 	fprintf(g, "set title 'concurrency: create + release per CPU'\nset ylabel 'ratio'\n");
 	fprintf(g, "plot '-' using 1:2 with linespoints title 'per-CPU cost'\n");
 	for (i = 0; i < nr_scales; i++)
