@@ -681,6 +681,25 @@ static double median_of(const double *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/* The NR_CPUS that progs/cpumask_create_bench.c has an object for. */
+static const int obj_cpus[] = { 64, 256, 512, 1024, 8192 };
+
+static struct bpf_program **obj_new_prog(int nr_cpus)
+{
+	switch (nr_cpus) {
+	case 64:
+		return &skel->progs.bench_obj_new_drop_64;
+	case 256:
+		return &skel->progs.bench_obj_new_drop_256;
+	case 512:
+		return &skel->progs.bench_obj_new_drop_512;
+	case 1024:
+		return &skel->progs.bench_obj_new_drop_1024;
+	default:
+		return &skel->progs.bench_obj_new_drop_8192;
+	}
+}
+
 static bool kernel_has(struct btf *btf, const char *name, int kind)
 {
 	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
@@ -928,7 +947,7 @@ static void read_load(void)
 
 int main(int argc, char **argv)
 {
-	struct bpf_program **progs[NR_SCEN];
+	struct bpf_program **progs[NR_SCEN] = {};
 	struct btf *btf;
 	struct utsname u;
 	cpu_set_t allowed;
@@ -985,20 +1004,22 @@ int main(int argc, char **argv)
 	/* bpf_obj_new() of a struct bpf_cpumask's size on this kernel */
 	i = btf__find_by_name_kind(btf, "bpf_cpumask", BTF_KIND_STRUCT);
 	bytes = i > 0 ? btf__resolve_size(btf, i) : -1;
-	skel->rodata->obj_cpus = bytes > 8 ? (bytes - 8) * 8 : 0;
-	switch (skel->rodata->obj_cpus) {
-	case 64: case 256: case 512: case 1024: case 8192:
-		break;
-	default:
+	for (i = 0; i < (int)ARRAY_SIZE(obj_cpus); i++) {
+		if (bytes == obj_cpus[i] / 8 + 8)
+			progs[S_OBJ] = obj_new_prog(obj_cpus[i]);
+		else
+			bpf_program__set_autoload(*obj_new_prog(obj_cpus[i]), false);
+	}
+	if (!progs[S_OBJ]) {
 		scen[S_OBJ].skip = true;
 		scen[S_OBJ].skip_why = "no object of struct bpf_cpumask's size built in";
 	}
 	if (!kernel_has(btf, "bpf_obj_new_impl", BTF_KIND_FUNC)) {
 		scen[S_OBJ].skip = true;
 		scen[S_OBJ].skip_why = "bpf_obj_new not available";
+		if (progs[S_OBJ])
+			bpf_program__set_autoload(*progs[S_OBJ], false);
 	}
-	if (scen[S_OBJ].skip)
-		bpf_program__set_autoload(skel->progs.bench_obj_new_drop, false);
 	btf__free(btf);
 	btf = NULL;
 
@@ -1006,7 +1027,6 @@ int main(int argc, char **argv)
 	progs[S_CREATE] = &skel->progs.bench_create_release;
 	progs[S_SET_TEST] = &skel->progs.bench_create_set_test;
 	progs[S_COPY] = &skel->progs.bench_create_copy;
-	progs[S_OBJ] = &skel->progs.bench_obj_new_drop;
 	progs[S_REUSE] = &skel->progs.bench_kptr_reuse;
 	progs[S_BITS] = &skel->progs.bench_percpu_bits;
 	for (i = 0; i < NR_SCEN; i++)

@@ -22,8 +22,8 @@ void bpf_obj_drop_impl(void *kptr, void *meta) __weak __ksym;
 
 /*
  * Objects of the size of a struct bpf_cpumask (NR_CPUS / 8 bytes of bits, a
- * refcount, padding) for the kernels' usual NR_CPUS; the driver sets
- * obj_cpus to the running kernel's.
+ * refcount, padding) for the kernels' usual NR_CPUS, each with its program;
+ * the driver loads the one of the running kernel's size.
  */
 #define OBJ(nr_cpus) struct obj_##nr_cpus { __u64 words[(nr_cpus) / 64]; __u32 refs; }
 OBJ(64);
@@ -31,7 +31,6 @@ OBJ(256);
 OBJ(512);
 OBJ(1024);
 OBJ(8192);
-const volatile __u32 obj_cpus;
 
 /* A mask per CPU, taken out, cleared and put back. */
 struct {
@@ -138,46 +137,33 @@ static int create_copy_cb(__u32 i, struct loop_state *st)
 	return 0;
 }
 
-#define NEW_DROP(nr_cpus) ({						\
+#define NEW_DROP(nr_cpus)						\
+static int new_drop_##nr_cpus##_cb(__u32 i, struct loop_state *st)	\
+{									\
 	struct obj_##nr_cpus *o;					\
 									\
 	o = bpf_obj_new_impl(bpf_core_type_id_local(struct obj_##nr_cpus), NULL); \
-	if (o) {							\
-		o->refs = 1;					\
-		bpf_obj_drop_impl(o, NULL);				\
+	if (!o) {							\
+		st->errors++;						\
+		return 0;						\
 	}								\
-	o != NULL;							\
-})
-
-static int obj_new_drop_cb(__u32 i, struct loop_state *st)
-{
-	bool ok;
-
-	switch (obj_cpus) {
-	case 64:
-		ok = NEW_DROP(64);
-		break;
-	case 256:
-		ok = NEW_DROP(256);
-		break;
-	case 512:
-		ok = NEW_DROP(512);
-		break;
-	case 1024:
-		ok = NEW_DROP(1024);
-		break;
-	case 8192:
-		ok = NEW_DROP(8192);
-		break;
-	default:
-		ok = false;
-	}
-	if (ok)
-		st->ops++;
-	else
-		st->errors++;
-	return 0;
+	o->refs = 1;							\
+	bpf_obj_drop_impl(o, NULL);					\
+	st->ops++;							\
+	return 0;							\
+}									\
+									\
+SEC("syscall")								\
+int bench_obj_new_drop_##nr_cpus(struct bench_batch *b)		\
+{									\
+	return timed(b, new_drop_##nr_cpus##_cb);			\
 }
+
+NEW_DROP(64)
+NEW_DROP(256)
+NEW_DROP(512)
+NEW_DROP(1024)
+NEW_DROP(8192)
 
 static int kptr_reuse_cb(__u32 i, struct loop_state *st)
 {
@@ -292,12 +278,6 @@ SEC("syscall")
 int bench_create_copy(struct bench_batch *b)
 {
 	return timed(b, create_copy_cb);
-}
-
-SEC("syscall")
-int bench_obj_new_drop(struct bench_batch *b)
-{
-	return timed(b, obj_new_drop_cb);
 }
 
 SEC("syscall")
