@@ -41,7 +41,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all vm clean check-kdir in-tree patch check-docs FORCE
+.PHONY: all vm clean check-kdir in-tree patch check-docs bench FORCE
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -99,6 +99,16 @@ $(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)
 	$(Q)echo "  LINK     $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
 
+# The benchmark: benchs/*.c, timing progs/cpumask_create_bench.c.
+BENCH_SRCS	:= $(wildcard benchs/*.c)
+BENCH_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(BENCH_SRCS))
+
+bench: $(OUTPUT)/bench
+
+$(OUTPUT)/bench: $(BENCH_OBJS) $(LIBBPF_A)
+	$(Q)echo "  LINK     $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $(BENCH_OBJS) $(LIBBPF_A) $(LDLIBS) -lm
+
 # VM_KERNELS: series (6.1, 6.12) or image paths; empty: scripts/vm.sh's default.
 vm: $(OUTPUT)/test_progs
 	$(Q)CACHE=$(CACHE) KDIR=$(KDIR) OUTPUT=$(OUTPUT) scripts/vm.sh $(VM_KERNELS) -- $(TEST_ARGS)
@@ -119,4 +129,4 @@ patch:
 check-docs:
 	scripts/check-docs.sh
 
--include $(USER_OBJS:.o=.d)
+-include $(USER_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)

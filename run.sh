@@ -23,6 +23,8 @@ Modes:
   --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
   --soak [N]          run test_progs N times (default 100) with every CPU busy
   --kill-test [N]     SIGKILL test_progs N times (default 50); check nothing is left
+  --bench             build and run the benchmark (build/bench; -- BENCH_ARGS, -h lists them)
+  --vm [KERNEL...] --bench   the benchmark inside those kernels
   -h, --help          this help
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
@@ -54,6 +56,7 @@ case "${1:-}" in
 --mutants)	mode=mutants; shift ;;
 --soak)		mode=soak; shift ;;
 --kill-test)	mode=kill-test; shift ;;
+--bench)	mode=bench; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
 esac
@@ -65,12 +68,36 @@ while [ "$mode" != host ] && [ $# -gt 0 ] && [ "$1" != "--" ]; do
 done
 [ "${1:-}" = "--" ] && shift
 
+# The benchmark: on this kernel, or (--vm ... --bench) in the guests.
+vm_bench=
+if [ "$mode" = vm ]; then
+	for i in "${!margs[@]}"; do
+		[ "${margs[$i]}" = --bench ] && { vm_bench=1; unset "margs[$i]"; }
+	done
+	margs=("${margs[@]}")
+fi
+if [ "$mode" = bench ] || [ -n "$vm_bench" ]; then
+	need_toolchain
+	make -s -j"$(nproc)" OUTPUT="$OUTPUT" bench >&2
+fi
+
 case $mode in
+bench)
+	# The JSON and the plot land in $OUTPUT unless the arguments say
+	# otherwise (the last -J/--plot wins); paths are the caller's.
+	cd "$OLDPWD"
+	exec "$OUTPUT/bench" -J "$OUTPUT/bench.json" --plot "$OUTPUT/bench.svg" "$@"
+	;;
 host)
 	build
 	exec "$OUTPUT/test_progs" "$@"
 	;;
 vm)
+	if [ -n "$vm_bench" ]; then
+		# under TCG the default run takes 2-4 minutes per guest
+		VM_TIMEOUT=${VM_TIMEOUT:-900} TEST_PROGS=$OUTPUT/bench \
+			exec scripts/vm.sh "${margs[@]}" -- "$@"
+	fi
 	build
 	exec scripts/vm.sh "${margs[@]}" -- "$@"
 	;;
