@@ -11,7 +11,6 @@
 
 char _license[] SEC("license") = "GPL";
 
-
 /* set by the test: nr_cpu_ids as user space sees it */
 u32 nr_cpus;
 /* the tp_btf program reacts only to this syscall from this process */

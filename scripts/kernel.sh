@@ -70,8 +70,8 @@ if [ ! -f "$dir/.done" ]; then
 	esac
 	mkdir -p "$dir"
 	mv "$vmlinuz" "$dir/vmlinuz"
-	config=$(find "$dir.tmp/root" -type f \( -name "config-$release" -o -path "*/$release/config" \) |
-		head -n1)
+	config=$(find "$dir.tmp/root" -type f \
+		\( -name "config-$release" -o -path "*/$release/config" \) | head -n1)
 	[ -z "$config" ] || mv "$config" "$dir/config"
 	echo "$release" > "$dir/release"
 	"$KDIR/scripts/extract-vmlinux" "$dir/vmlinuz" > "$dir/vmlinux" ||

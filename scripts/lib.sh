@@ -52,7 +52,8 @@ apt_private() {
 apt_private_update() {
 	apt_private
 	if [ -z "$(find "$APT_DIR/lists/.updated" -mmin -1440 2>/dev/null)" ]; then
-		apt-get "${APT_OPTS[@]}" update -qq >/dev/null 2>&1 && touch "$APT_DIR/lists/.updated"
+		apt-get "${APT_OPTS[@]}" update -qq >/dev/null 2>&1 &&
+			touch "$APT_DIR/lists/.updated"
 	fi
 	return 0
 }
