@@ -14,6 +14,10 @@
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <bpf/btf.h>
 
 #define KVER(a, b)	((a) << 8 | (b))
@@ -272,6 +276,81 @@ static inline bool skip_because(const char *reason)
 	printf("SKIP: %s\n", reason);
 	test__skip();
 	return true;
+}
+
+/*
+ * struct_ops names (congestion controls) are global: give @map's a name of
+ * this process's own, "cm<tag>_<pid>", in the member "name" that the
+ * object's BTF places in the map's initial value (the skeleton's shadow
+ * type holds only the programs).
+ */
+static inline bool set_struct_ops_name(struct bpf_object *obj, struct bpf_map *map,
+				       const char *tag, char *name, size_t len)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_member *m;
+	const struct btf_type *t;
+	char *data;
+	int i;
+
+	snprintf(name, len, "cm%s_%d", tag, getpid());
+	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+	data = bpf_map__initial_value(map, NULL);
+	for (i = 0, m = t ? btf_members(t) : NULL; m && data && i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
+			continue;
+		memset(data + m->offset / 8, 0, len);
+		memcpy(data + m->offset / 8, name, strlen(name));
+		return true;
+	}
+	PRINT_FAIL("%s: no member 'name'\n", bpf_map__name(map));
+	return false;
+}
+
+/* A loopback TCP connection whose client uses congestion control @cc. */
+struct cc_conn {
+	int srv, cli, acc;
+	__u16 port;		/* the listener's, network order */
+};
+
+static inline bool cc_connect(struct cc_conn *c, const char *cc)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+
+	c->cli = -1;
+	c->acc = -1;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(c->srv, "socket") ||
+	    !ASSERT_OK(bind(c->srv, (void *)&addr, len), "bind") ||
+	    !ASSERT_OK(listen(c->srv, 1), "listen") ||
+	    !ASSERT_OK(getsockname(c->srv, (void *)&addr, &len), "getsockname"))
+		return false;
+	c->port = addr.sin_port;
+	c->cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK_FD(c->cli, "socket") ||
+	    !ASSERT_OK(setsockopt(c->cli, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)),
+		       "setsockopt TCP_CONGESTION") ||
+	    !ASSERT_OK(connect(c->cli, (void *)&addr, len), "connect"))
+		return false;
+	c->acc = accept(c->srv, NULL, NULL);
+	return ASSERT_OK_FD(c->acc, "accept");
+}
+
+/* Close with a reset, not FIN: no TIME_WAIT keeps the congestion control. */
+static inline void cc_close(struct cc_conn *c)
+{
+	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+
+	if (c->cli >= 0)
+		setsockopt(c->cli, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+	if (c->acc >= 0)
+		close(c->acc);
+	if (c->cli >= 0)
+		close(c->cli);
+	if (c->srv >= 0)
+		close(c->srv);
 }
 
 #endif /* __CPUMASK_CREATE_PROBE_H */

@@ -333,36 +333,6 @@ static bool cc_listed(const char *name)
 	return found;
 }
 
-/*
- * A name of our own, so that concurrent runs do not collide. The skeleton's
- * struct_ops shadow type holds only the programs, not the name: set it in
- * the map's initial value, where BTF says it is.
- */
-static bool set_cc_name(struct cpumask_create_prog_types *skel, char *name, size_t len)
-{
-	const struct btf *btf = bpf_object__btf(skel->obj);
-	const struct btf_member *m;
-	const struct btf_type *t;
-	char *data;
-	int id, i;
-
-	snprintf(name, len, "cpumask_%d", getpid());
-	id = btf__find_by_name_kind(btf, "tcp_congestion_ops", BTF_KIND_STRUCT);
-	if (!ASSERT_GT(id, 0, "tcp_congestion_ops in BTF"))
-		return false;
-	t = btf__type_by_id(btf, id);
-	data = bpf_map__initial_value(skel->maps.cpumask_cc, NULL);
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
-		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
-			continue;
-		memset(data + m->offset / 8, 0, len);
-		memcpy(data + m->offset / 8, name, strlen(name));
-		return true;
-	}
-	PRINT_FAIL("tcp_congestion_ops has no member 'name'\n");
-	return false;
-}
-
 /* Push @total bytes from @tx to @rx, both non-blocking. */
 static bool transfer(int tx, int rx, size_t total)
 {
@@ -401,43 +371,18 @@ static bool transfer(int tx, int rx, size_t total)
  */
 static void run_connection(const char *name, __u16 *port)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
-	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
-	socklen_t len = sizeof(addr);
-	int srv, cli = -1, acc = -1;
 	char seen[16] = "";
+	socklen_t len = sizeof(seen);
+	struct cc_conn c;
 
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_OK_FD(srv, "socket"))
-		return;
-	if (!ASSERT_OK(bind(srv, (void *)&addr, len), "bind") ||
-	    !ASSERT_OK(listen(srv, 1), "listen") ||
-	    !ASSERT_OK(getsockname(srv, (void *)&addr, &len), "getsockname"))
-		goto out;
-	*port = addr.sin_port;
-	cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_OK_FD(cli, "socket"))
-		goto out;
-	if (!ASSERT_OK(setsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, name, strlen(name)),
-		       "setsockopt TCP_CONGESTION") ||
-	    !ASSERT_OK(connect(cli, (void *)&addr, len), "connect"))
-		goto out;
-	acc = accept(srv, NULL, NULL);
-	if (!ASSERT_OK_FD(acc, "accept"))
-		goto out;
-	len = sizeof(seen);
-	ASSERT_OK(getsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, seen, &len), "getsockopt");
-	ASSERT_STREQ(seen, name, "congestion control of the socket");
-	transfer(cli, acc, CC_BYTES);
-	/* reset, not FIN: the socket lets go of the congestion control at once */
-	setsockopt(cli, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
-out:
-	if (acc >= 0)
-		close(acc);
-	if (cli >= 0)
-		close(cli);
-	close(srv);
+	if (cc_connect(&c, name)) {
+		*port = c.port;
+		ASSERT_OK(getsockopt(c.cli, IPPROTO_TCP, TCP_CONGESTION, seen, &len),
+			  "getsockopt");
+		ASSERT_STREQ(seen, name, "congestion control of the socket");
+		transfer(c.cli, c.acc, CC_BYTES);
+	}
+	cc_close(&c);
 }
 
 static void test_struct_ops(void)
@@ -451,7 +396,7 @@ static void test_struct_ops(void)
 	skel = open_only(NULL);
 	if (!skel)
 		return;
-	if (!set_cc_name(skel, name, sizeof(name))) {
+	if (!set_struct_ops_name(skel->obj, skel->maps.cpumask_cc, "", name, sizeof(name))) {
 		cpumask_create_prog_types__destroy(skel);
 		return;
 	}

@@ -87,33 +87,6 @@ open_with(const struct leak_case *c, bool leaky, bool twin, bool count_frees)
 }
 
 /*
- * Congestion control names are global: make ours this process's own, in
- * the map's member "name" found with the object's BTF.
- */
-static bool set_cc_name(struct cpumask_create_struct_ops_leak *skel, struct bpf_map *map,
-			const char *tag, char *name, size_t len)
-{
-	const struct btf *btf = bpf_object__btf(skel->obj);
-	const struct btf_member *m;
-	const struct btf_type *t;
-	char *data;
-	int i;
-
-	snprintf(name, len, "cm%s_%d", tag, getpid());
-	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
-	data = bpf_map__initial_value(map, NULL);
-	for (i = 0, m = t ? btf_members(t) : NULL; m && data && i < btf_vlen(t); i++, m++) {
-		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
-			continue;
-		memset(data + m->offset / 8, 0, len);
-		memcpy(data + m->offset / 8, name, strlen(name));
-		return true;
-	}
-	PRINT_FAIL("%s: no member 'name'\n", bpf_map__name(map));
-	return false;
-}
-
-/*
  * Load the leaking operator alone. Returns 1 when the verifier refuses it
  * for the reference left in R0 (6.12, or a kernel with the fix), 0 when it
  * accepts it (the bug), -1 on anything else.
@@ -143,43 +116,18 @@ static int leaky_verdict(const struct leak_case *c)
 /* Connect to a loopback listener with congestion control @name, then reset. */
 static bool run_connection(const char *name)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
-	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
-	socklen_t len = sizeof(addr);
-	int srv, cli = -1, acc = -1;
+	struct cc_conn c;
 	bool ok = false;
 
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_OK_FD(srv, "socket"))
-		return false;
-	if (!ASSERT_OK(bind(srv, (void *)&addr, len), "bind") ||
-	    !ASSERT_OK(listen(srv, 1), "listen") ||
-	    !ASSERT_OK(getsockname(srv, (void *)&addr, &len), "getsockname"))
-		goto out;
-	cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_OK_FD(cli, "socket") ||
-	    !ASSERT_OK(setsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, name, strlen(name)),
-		       "setsockopt TCP_CONGESTION") ||
-	    !ASSERT_OK(connect(cli, (void *)&addr, len), "connect"))
-		goto out;
-	acc = accept(srv, NULL, NULL);
-	if (!ASSERT_OK_FD(acc, "accept"))
-		goto out;
 	/*
-	 * Let go of ours here: .release runs once, now. (6.12 runs it twice
-	 * when a reset closes the socket: in tcp_disconnect() and on destroy.)
+	 * Let go of ours before the close: .release runs once, now. (6.12
+	 * runs it twice when a reset closes the socket: in tcp_disconnect()
+	 * and on destroy.)
 	 */
-	ok = ASSERT_OK(setsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, "reno", 4),
-		       "setsockopt TCP_CONGESTION reno");
-	/* and close with a reset: no TIME_WAIT left behind */
-	setsockopt(cli, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
-out:
-	if (acc >= 0)
-		close(acc);
-	if (cli >= 0)
-		close(cli);
-	close(srv);
+	if (cc_connect(&c, name))
+		ok = ASSERT_OK(setsockopt(c.cli, IPPROTO_TCP, TCP_CONGESTION, "reno", 4),
+			       "setsockopt TCP_CONGESTION reno");
+	cc_close(&c);
 	return ok;
 }
 
@@ -204,14 +152,17 @@ static void test_cc(const struct leak_case *c)
 	struct cpumask_create_struct_ops_leak *skel;
 	char leaky_name[16], twin_name[16];
 	int fixed = leaky_verdict(c);
+	struct bpf_map *leaky, *twin;
 
 	if (fixed < 0)
 		return;
 	skel = open_with(c, !fixed, true, !no_frees);
 	if (!skel)
 		return;
-	if (!set_cc_name(skel, map_of(skel, c->leaky), "l", leaky_name, sizeof(leaky_name)) ||
-	    !set_cc_name(skel, map_of(skel, c->twin), "t", twin_name, sizeof(twin_name)) ||
+	leaky = map_of(skel, c->leaky);
+	twin = map_of(skel, c->twin);
+	if (!set_struct_ops_name(skel->obj, leaky, "l", leaky_name, sizeof(leaky_name)) ||
+	    !set_struct_ops_name(skel->obj, twin, "t", twin_name, sizeof(twin_name)) ||
 	    !ASSERT_OK(cpumask_create_struct_ops_leak__load(skel), "load"))
 		goto out;
 	/* not the skeleton's attach: it would register the struct_ops maps too */
@@ -222,8 +173,8 @@ static void test_cc(const struct leak_case *c)
 	}
 
 	if (!fixed)
-		run_cc(map_of(skel, c->leaky), leaky_name);
-	run_cc(map_of(skel, c->twin), twin_name);
+		run_cc(leaky, leaky_name);
+	run_cc(twin, twin_name);
 	/* every socket and both congestion controls are gone now */
 
 	ASSERT_EQ(skel->bss->twin_runs, LEAK_CONNECTIONS, "twin runs per connection");
