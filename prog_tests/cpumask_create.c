@@ -3,7 +3,7 @@
 #include <sched.h>
 #include <sys/syscall.h>
 #include <test_progs.h>
-#include "cpumask_create_probe.h"
+#include "cpumask_create_helpers.h"
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_runtime.skel.h"
 
@@ -125,7 +125,7 @@ out:
 }
 
 /* the README quotes create_use_release() as the kfunc's example */
-static void test_example(int nr_cpus)
+static void test_create_use_release(int nr_cpus)
 {
 	struct cpumask_create_runtime *skel = open_runtime(nr_cpus);
 
@@ -155,6 +155,6 @@ void test_cpumask_create(void)
 		test_tp_btf(nr_cpus);
 	if (test__start_subtest("fresh_mask_after_reuse"))
 		test_fresh_after_reuse(nr_cpus);
-	if (test__start_subtest("example"))
-		test_example(nr_cpus);
+	if (test__start_subtest("create_use_release"))
+		test_create_use_release(nr_cpus);
 }

@@ -11,7 +11,7 @@
 #include <sched.h>
 #include <time.h>
 #include <test_progs.h>
-#include "cpumask_create_probe.h"
+#include "cpumask_create_helpers.h"
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_kfuncs.skel.h"
 

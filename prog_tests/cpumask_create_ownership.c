@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <time.h>
 #include <test_progs.h>
-#include "cpumask_create_probe.h"
+#include "cpumask_create_helpers.h"
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_kptr.skel.h"
 #include "cpumask_create_dtor.skel.h"
@@ -552,29 +552,54 @@ static struct mask_calls calls_on(struct cpumask_create_dtor *dtor, __u64 mask)
 	return calls;
 }
 
+/* What the destructor did to a set of watched masks, in all. */
+struct dtor_seen {
+	__u32 calls;	/* destructor calls */
+	__u32 frees;	/* bpf_cpumask_release() calls that dropped the last reference */
+};
+
 /*
- * Wait (bounded) until the destructor ran @expected times on @masks in all;
- * frees from a workqueue or after an RCU grace period come late. Returns
- * the count then: the caller asserts it exactly.
+ * Wait (bounded) until the destructor ran @expected times on @masks in all,
+ * and as many masks were freed: frees from a workqueue or after an RCU
+ * grace period come late, and the destructor's bpf_cpumask_release()
+ * comes after its call was counted. Returns what was seen then.
  */
-static __u32 wait_for_dtor_calls(struct cpumask_create_dtor *dtor, const __u64 *masks,
-				 int n, __u32 expected)
+static struct dtor_seen wait_for_dtor(struct cpumask_create_dtor *dtor, const __u64 *masks,
+				      int n, __u32 expected)
 {
 	long long deadline = now_ms() + DTOR_WAIT_MS, start = now_ms();
-	__u32 sum;
+	struct dtor_seen seen;
+	struct mask_calls c;
 	int i;
 
 	for (;;) {
-		sum = 0;
-		for (i = 0; i < n; i++)
-			sum += calls_on(dtor, masks[i]).dtor_calls;
-		if (sum >= expected || now_ms() >= deadline)
+		seen = (struct dtor_seen){};
+		for (i = 0; i < n; i++) {
+			c = calls_on(dtor, masks[i]);
+			seen.calls += c.dtor_calls;
+			seen.frees += c.last_releases;
+		}
+		if ((seen.calls >= expected && seen.frees >= expected) || now_ms() >= deadline)
 			break;
 		usleep(10000);
 	}
-	printf("destructor: %u calls on %d watched masks after %lld ms (%u on any mask)\n",
-	       sum, n, now_ms() - start, dtor->bss->dtor_calls_all);
-	return sum;
+	printf("destructor: %u calls, %u frees of %d watched masks in %lld ms (%u calls in all)\n",
+	       seen.calls, seen.frees, n, now_ms() - start, dtor->bss->dtor_calls_all);
+	return seen;
+}
+
+/*
+ * The destructor ran @expected times on @masks, each time on a mask whose
+ * last reference the map held, and so freed each: calling it is not enough,
+ * it must drop that reference.
+ */
+static void expect_destroyed(struct cpumask_create_dtor *dtor, const __u64 *masks, int n,
+			     __u32 expected, const char *what)
+{
+	struct dtor_seen seen = wait_for_dtor(dtor, masks, n, expected);
+
+	ASSERT_EQ(seen.calls, expected, what);
+	ASSERT_EQ(seen.frees, expected, "masks freed by the destructor");
 }
 
 /* Store a mask with @store (at bss->key), watch it; 0 on failure. */
@@ -618,7 +643,7 @@ static bool keyed_get(struct cpumask_create_kptr *skel, const char *name, struct
 static void assert_no_dtor_call(struct cpumask_create_dtor *dtor, __u64 mask, const char *what)
 {
 	ASSERT_OK(sync_rcu(), "sync_rcu");
-	ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, 0), 0, what);
+	ASSERT_EQ(wait_for_dtor(dtor, &mask, 1, 0).calls, 0, what);
 }
 
 /*
@@ -659,7 +684,7 @@ static void test_dtor_on_write(const char *name, bool delete)
 	if (kept) {
 		assert_no_dtor_call(dtor, mask, "destructor calls");
 	} else {
-		ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, 1), 1, "destructor calls");
+		expect_destroyed(dtor, &mask, 1, 1, "destructor calls");
 		ASSERT_EQ(calls_on(dtor, mask).dtor_last_ref, 1, "it held the last ref");
 	}
 	if (!delete) {
@@ -670,7 +695,7 @@ static void test_dtor_on_write(const char *name, bool delete)
 	}
 	cpumask_create_kptr__destroy(skel);
 	skel = NULL;
-	ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, 1), 1, "destructor calls, map freed");
+	expect_destroyed(dtor, &mask, 1, 1, "destructor calls, map freed");
 out:
 	cpumask_create_kptr__destroy(skel);
 }
@@ -786,11 +811,11 @@ static void test_dtor_on_map_free(void)
 			goto out;
 	}
 	/* the deleted masks', up to 7.0 */
-	ASSERT_EQ(wait_for_dtor_calls(dtor, masks, n, kptr_survives_update_and_delete() ? 0 : 3),
-		  kptr_survives_update_and_delete() ? 0 : 3, "destructor calls before");
+	expect_destroyed(dtor, masks, n, kptr_survives_update_and_delete() ? 0 : 3,
+			 "destructor calls before");
 	cpumask_create_kptr__destroy(skel);
 	skel = NULL;
-	ASSERT_EQ(wait_for_dtor_calls(dtor, masks, n, n), n, "destructor calls after");
+	expect_destroyed(dtor, masks, n, n, "destructor calls after");
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(calls_on(dtor, masks[i]).dtor_calls, 1, "calls on each mask");
 out:
@@ -815,7 +840,7 @@ static void test_dtor_on_global(void)
 		goto out;
 	cpumask_create_kptr__destroy(skel);
 	skel = NULL;
-	ASSERT_EQ(wait_for_dtor_calls(dtor, &mask, 1, 1), 1, "destructor calls");
+	expect_destroyed(dtor, &mask, 1, 1, "destructor calls");
 	ASSERT_EQ(calls_on(dtor, mask).dtor_last_ref, 1, "it held the last ref");
 out:
 	cpumask_create_kptr__destroy(skel);

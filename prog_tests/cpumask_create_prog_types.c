@@ -19,7 +19,7 @@
 #include <arpa/inet.h>
 #include <linux/perf_event.h>
 #include <test_progs.h>
-#include "cpumask_create_probe.h"
+#include "cpumask_create_helpers.h"
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_prog_types.skel.h"
 

@@ -20,7 +20,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <test_progs.h>
-#include "cpumask_create_probe.h"
+#include "cpumask_create_helpers.h"
 #include "cpumask_create_struct_ops_leak.skel.h"
 
 #define LEAK_CONNECTIONS	8	/* loopback connections per operator */

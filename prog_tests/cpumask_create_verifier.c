@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <test_progs.h>
-#include "cpumask_create_probe.h"
+#include "cpumask_create_helpers.h"
 #include "cpumask_create_fail_leak.skel.h"
 #include "cpumask_create_fail_null.skel.h"
 #include "cpumask_create_fail_lifetime.skel.h"

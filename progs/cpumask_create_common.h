@@ -119,6 +119,11 @@ static inline __u64 cpumask_hash_step(__u64 hash, __u32 cpu)
 #define REUSE_BATCH	64
 /* cpumask_create_ownership/replace_under_readers: the masks the writer cycles */
 #define NR_PATTERNS	3
+/*
+ * cpumask_create_null_path: masks a program tries to create and hold, more
+ * than the allocator's per-CPU cache holds (at most 96 objects)
+ */
+#define NULL_PATH_TRIES	512
 
 #ifdef __bpf__
 
@@ -174,6 +179,15 @@ void bpf_rcu_read_unlock(void) __weak __ksym;
 struct mask_slot {
 	struct bpf_cpumask __kptr * mask;
 };
+
+/* An array map of @n mask slots, keyed 0..@n-1. */
+#define MASK_SLOTS(name, n)				\
+	struct {					\
+		__uint(type, BPF_MAP_TYPE_ARRAY);	\
+		__type(key, u32);			\
+		__type(value, struct mask_slot);	\
+		__uint(max_entries, n);			\
+	} name SEC(".maps")
 
 /* A bpf_cpumask is a struct cpumask to every query kfunc. */
 static inline const struct cpumask *cast(struct bpf_cpumask *mask)

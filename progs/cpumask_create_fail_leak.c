@@ -20,12 +20,7 @@ char _license[] SEC("license") = "GPL";
  */
 #define LEAK_MSG "Unreleased reference id={{[0-9]+}} alloc_insn={{[0-9]+}}"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-	__uint(max_entries, 1);
-} slots SEC(".maps");
+MASK_SLOTS(slots, 1);
 
 /* Not released at all. */
 SEC("syscall")

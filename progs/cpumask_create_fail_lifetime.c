@@ -14,12 +14,7 @@
 
 char _license[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-	__uint(max_entries, 1);
-} slots SEC(".maps");
+MASK_SLOTS(slots, 1);
 
 /* Put a new mask holding CPU 0 in the slot, for the program to find. */
 static __always_inline struct mask_slot *seeded_slot(void)

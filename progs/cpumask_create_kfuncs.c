@@ -24,7 +24,7 @@ u32 runs;
 bool has_populate;
 
 /* a new mask, or a full one, with some CPUs flipped; NULL if out of memory */
-static __always_inline struct bpf_cpumask *build(const struct kf_pattern *p)
+static __always_inline struct bpf_cpumask *mask_from_pattern(const struct kf_pattern *p)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();
 	u32 i;
@@ -45,7 +45,7 @@ static __always_inline struct bpf_cpumask *build(const struct kf_pattern *p)
 }
 
 /* the CPUs bpf_cpumask_test_cpu() finds in the mask, folded */
-static __always_inline u64 hash(const struct cpumask *mask)
+static __always_inline u64 mask_hash(const struct cpumask *mask)
 {
 	u64 h = CPUMASK_HASH_INIT;
 	u32 cpu;
@@ -73,14 +73,14 @@ static __always_inline u64 hash(const struct cpumask *mask)
 			if (i >= nr_cases)				\
 				break;					\
 			c = &cases[i];					\
-			a = build(&c->a);				\
-			b = build(&c->b);				\
-			dst = build(&c->dst);				\
+			a = mask_from_pattern(&c->a);			\
+			b = mask_from_pattern(&c->b);			\
+			dst = mask_from_pattern(&c->dst);		\
 			if (a && b && dst) {				\
 				call;					\
-				c->hash_a = hash(cast(a));		\
-				c->hash_b = hash(cast(b));		\
-				c->hash_dst = hash(cast(dst));		\
+				c->hash_a = mask_hash(cast(a));		\
+				c->hash_b = mask_hash(cast(b));		\
+				c->hash_dst = mask_hash(cast(dst));	\
 				c->done = 1;				\
 			}						\
 			if (a)						\
@@ -287,7 +287,7 @@ int interop_task_cpus(void *ctx)
 		if (i >= nr_cases)
 			break;
 		c = &interop[i];
-		a = build(&c->a);
+		a = mask_from_pattern(&c->a);
 		copy = bpf_cpumask_create();
 		dst = bpf_cpumask_create();
 		if (a && copy && dst) {
@@ -303,11 +303,11 @@ int interop_task_cpus(void *ctx)
 			c->intersects = bpf_cpumask_intersects(cast(a), cpus);
 			c->and_ret = bpf_cpumask_and(dst, cast(a), cpus);
 			bpf_rcu_read_unlock();
-			c->hash_and = hash(cast(dst));
+			c->hash_and = mask_hash(cast(dst));
 			/* the copy stands in for cpus_ptr from here on */
 			bpf_cpumask_or(dst, cast(a), cast(copy));
-			c->hash_or = hash(cast(dst));
-			c->hash_copy = hash(cast(copy));
+			c->hash_or = mask_hash(cast(dst));
+			c->hash_copy = mask_hash(cast(copy));
 			c->done = 1;
 		}
 		if (a)

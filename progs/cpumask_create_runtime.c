@@ -19,7 +19,7 @@ int target_pid;
 
 struct report syscall_report, tp_btf_report;
 
-static __always_inline void check(struct report *r, bool ok, u32 line)
+static __always_inline void report_check(struct report *r, bool ok, u32 line)
 {
 	if (!ok && !r->err_line)
 		r->err_line = line;
@@ -49,7 +49,7 @@ static __always_inline void exercise_new_mask(struct report *r)
 		bpf_cpumask_clear_cpu(cpu, mask);
 		ok &= !bpf_cpumask_test_cpu(cpu, cast(mask));
 		ok &= bpf_cpumask_empty(cast(mask));
-		check(r, ok, __LINE__);
+		report_check(r, ok, __LINE__);
 		if (ok)
 			r->cpus_checked++;
 	}

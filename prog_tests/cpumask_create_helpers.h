@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What this kernel lets the cpumask_create tests do, probed once per test
- * file. Each call returns NULL when the feature is there, or the reason it
- * is not, for skip_because() to print. Also what differs per kernel
- * version, in one marked block, and the one home of the helpers more than
- * one test file needs: run a program, load one program of an object,
- * pin and restore CPU affinity, wait for an RCU grace period, skip.
+ * The helpers more than one cpumask_create test needs: what differs per
+ * kernel version, in one marked block; probes of what this kernel lets the
+ * tests do, each returning NULL when the feature is there or the reason it
+ * is not, for skip_because() to print; run a program, load one program of
+ * an object, pin and restore CPU affinity, wait for an RCU grace period.
  */
-#ifndef __CPUMASK_CREATE_PROBE_H
-#define __CPUMASK_CREATE_PROBE_H
+#ifndef __CPUMASK_CREATE_HELPERS_H
+#define __CPUMASK_CREATE_HELPERS_H
 
 #include <sched.h>
 #include <linux/membarrier.h>
@@ -353,4 +352,4 @@ static inline void cc_close(struct cc_conn *c)
 		close(c->srv);
 }
 
-#endif /* __CPUMASK_CREATE_PROBE_H */
+#endif /* __CPUMASK_CREATE_HELPERS_H */
