@@ -4,7 +4,7 @@
  * is empty and refilling it fails. The test makes the refill's slab
  * allocations fail (failslab); this program keeps creating masks, holding
  * each in a map slot, until the cache runs dry: it must see NULL, take its
- * NULL branch and carry on.
+ * NULL branch and stop.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,7 +25,7 @@ static int hold_one(u32 i, void *ctx)
 	mask = bpf_cpumask_create();
 	if (!mask) {
 		nulls++;
-		return 0;
+		return 1;	/* drained: stop, so that few failures are used up */
 	}
 	created++;
 	h = bpf_map_lookup_elem(&held_masks, &i);
