@@ -81,7 +81,7 @@ void test_cpumask_create_null_path(void)
 	if (skip_because(cpumask_create_unsupported()))
 		return;
 	if (access(FAILSLAB "probability", W_OK)) {
-		printf("SKIP: no failslab (CONFIG_FAILSLAB, debugfs at /sys/kernel/debug)\n");
+		printf("SKIP: failslab not available (CONFIG_FAILSLAB, debugfs)\n");
 		test__skip();
 		return;
 	}
