@@ -124,8 +124,17 @@ tree_sync() {
 # build; empty files stand in for them and make -o keeps make from
 # rebuilding them (test_progs then warns that it cannot load bpf_testmod).
 tree_build() {
-	local dir=$1 btf=$2 log=$3 mod skip=() v stamp
+	local dir=$1 btf=$2 log=$3 mod skip=() v stamp d dep
 	v=$(tree_clang "$(tree_series "$dir/../../../..")")
+	# A dependency file naming a source of ours that is gone (a renamed
+	# header) stops make with "No rule to make target": drop it and its
+	# object, which make then rebuilds.
+	for d in "$dir"/cpumask_create*.d; do
+		[ -e "$d" ] || continue
+		for dep in $(grep -oE '[^ :\\]*(progs|prog_tests)/cpumask_create[^ :\\]*' "$d"); do
+			[ -e "$dep" ] || [ -e "$dir/$dep" ] || { rm -f "$d" "${d%.d}.o"; break; }
+		done
+	done
 	for mod in $(grep -oE '\bbpf_[a-z0-9_]+\.ko\b' "$dir/Makefile" | sort -u); do
 		[ -f "$dir/$mod" ] || : > "$dir/$mod"
 		skip+=(-o "$dir/$mod")
