@@ -30,20 +30,23 @@ static const char *const knobs[] = {
 	"task-filter", "cache-filter", "ignore-gfp-wait",
 };
 
-static bool knob_io(const char *knob, char *buf, size_t len, bool write_it)
+static int knob_open(const char *knob, int flags)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), FAILSLAB "%s", knob);
-	fd = open(path, write_it ? O_WRONLY : O_RDONLY);
+	return open(path, flags);
+}
+
+static bool knob_read(const char *knob, char *buf, size_t len)
+{
+	int fd = knob_open(knob, O_RDONLY);
+	ssize_t n;
+
 	if (fd < 0)
 		return false;
-	n = write_it ? write(fd, buf, strlen(buf)) : read(fd, buf, len - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
-	if (write_it)
-		return n == (ssize_t)strlen(buf);
 	if (n <= 0)
 		return false;
 	buf[n] = 0;
@@ -53,7 +56,14 @@ static bool knob_io(const char *knob, char *buf, size_t len, bool write_it)
 
 static bool knob_write(const char *knob, const char *val)
 {
-	return knob_io(knob, (char *)val, 0, true);
+	int fd = knob_open(knob, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val);
 }
 
 /* Every non-sleeping slab allocation fails, silently, FAILSLAB_TIMES at most. */
@@ -69,8 +79,8 @@ void test_cpumask_create_null_path(void)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, drain);
 	LIBBPF_OPTS(bpf_test_run_opts, example);
-	int since = cpumask_create_allowed_since(BPF_PROG_TYPE_SYSCALL);
 	char saved[ARRAY_SIZE(knobs)][32];
+	static char log[16384];
 	struct cpumask_create_null_path *skel = NULL;
 	struct cpumask_create_runtime *rt = NULL;
 	int drain_err = -1, example_err = -1;
@@ -80,24 +90,25 @@ void test_cpumask_create_null_path(void)
 
 	if (skip_because(cpumask_create_unsupported()))
 		return;
-	if (access(FAILSLAB "probability", W_OK)) {
-		printf("SKIP: failslab not available (CONFIG_FAILSLAB, debugfs)\n");
-		test__skip();
+	if (skip_because(access(FAILSLAB "probability", W_OK) ?
+			 "failslab not available (CONFIG_FAILSLAB, debugfs)" : NULL))
 		return;
-	}
-	if (running_kernel() < since) {
-		printf("SKIP: syscall programs may call bpf_cpumask_create from %d.%d on\n",
-		       since >> 8, since & 0xff);
-		test__skip();
-		return;
-	}
 	for (i = 0; i < ARRAY_SIZE(knobs); i++)
-		if (!ASSERT_TRUE(knob_io(knobs[i], saved[i], sizeof(saved[i]), false), knobs[i]))
+		if (!ASSERT_TRUE(knob_read(knobs[i], saved[i], sizeof(saved[i])), knobs[i]))
 			return;
 
-	skel = cpumask_create_null_path__open_and_load();
+	skel = cpumask_create_null_path__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return;
+	bpf_program__set_log_buf(skel->progs.hold_until_null, log, sizeof(log));
+	if (cpumask_create_null_path__load(skel)) {
+		/* SYSCALL programs may call the kfunc from 6.10 on */
+		if (!skip_refused_prog_type(BPF_PROG_TYPE_SYSCALL, log))
+			PRINT_FAIL("load: %s\n", log);
+		goto out;
+	}
 	rt = cpumask_create_runtime__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "open_and_load") || !ASSERT_OK_PTR(rt, "runtime open_and_load"))
+	if (!ASSERT_OK_PTR(rt, "runtime open_and_load"))
 		goto out;
 	/* the allocator caches per CPU: drain and run the example on one */
 	if (!save_affinity(&old))

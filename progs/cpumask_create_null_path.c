@@ -20,7 +20,7 @@ u32 drain_runs, created, nulls, errors;
 static int hold_one(u32 i, void *ctx)
 {
 	struct bpf_cpumask *mask, *old;
-	struct mask_slot *h;
+	struct mask_slot *slot;
 
 	mask = bpf_cpumask_create();
 	if (!mask) {
@@ -28,13 +28,13 @@ static int hold_one(u32 i, void *ctx)
 		return 1;	/* drained: stop, so that few failures are used up */
 	}
 	created++;
-	h = bpf_map_lookup_elem(&held_masks, &i);
-	if (!h) {
+	slot = bpf_map_lookup_elem(&held_masks, &i);
+	if (!slot) {
 		errors++;
 		bpf_cpumask_release(mask);
 		return 1;
 	}
-	old = bpf_kptr_xchg(&h->mask, mask);
+	old = bpf_kptr_xchg(&slot->mask, mask);
 	if (old) {
 		errors++;
 		bpf_cpumask_release(old);
