@@ -6,15 +6,18 @@
 #
 # KERNEL is a series (6.1, 7.3: Debian's newest cloud kernel, fetched and
 # cached by scripts/kernel.sh), "all" (every series Debian carries) or the
-# path to a bzImage/vmlinuz with BTF. Default: VM_DEFAULT_SERIES (lib.sh). The guest boots from a busybox initramfs that holds
-# test_progs and the libraries it links; test_progs' output and exit status
+# path to a bzImage/vmlinuz with BTF. Default: VM_DEFAULT_SERIES (lib.sh).
+# The guest boots from a busybox initramfs that holds test_progs and the
+# libraries it links; test_progs' output and exit status
 # come back on a second serial port, the kernel's console on the first.
 #
 # --cpus N (or VM_CPUS=N) gives each guest N vCPUs, default 2. nr_cpu_ids
 # follows the vCPUs: above 64 every cpumask spans more than one word.
 #
 # Prints per kernel "=== RELEASE (nr_cpu_ids N)" and test_progs' output,
-# then a table.
+# then a table. Each guest's console and test_progs output stay in
+# $VM_LOGS/RELEASE-Ncpu.{console,out} (default $CACHE/vm-logs) until the
+# next guest of that kernel and width.
 # Exits non-zero if any guest failed: test_progs failed, or the guest hung,
 # oopsed, panicked or never reported an exit status. test_progs' exit status
 # 4 (every test skipped, kselftest's skip) is "skipped", not a failure.
@@ -34,6 +37,7 @@ timeout_given=${VM_TIMEOUT:-}
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-2G}
 VM_CPUS=${VM_CPUS:-2}
+VM_LOGS=${VM_LOGS:-$CACHE/vm-logs}
 BUSYBOX=/bin/busybox
 # A panic ends the guest at once (-no-reboot), and so does an oops; the bpf
 # LSM is active whatever the kernel's CONFIG_LSM says.
@@ -83,6 +87,7 @@ fi
 [ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make, or TEST_PROGS=)"
 TEST_PROGS=$(readlink -f "$TEST_PROGS")
 
+mkdir -p "$VM_LOGS" || die "cannot create $VM_LOGS"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vm.XXXXXX")
 qpid=
 cleanup() {
@@ -189,6 +194,8 @@ run_guest() {
 	wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 
 	touch "$result"
+	cp "$console" "$VM_LOGS/$release-${VM_CPUS}cpu.console" 2>/dev/null || true
+	cp "$result" "$VM_LOGS/$release-${VM_CPUS}cpu.out"
 	ncpus=$(sed -n 's/^vm.sh: nr_cpu_ids \([0-9]*\)$/\1/p' "$result" | head -n1)
 	echo "=== $release (nr_cpu_ids ${ncpus:-?})"
 	grep -Ev '^vm.sh: (exit status|nr_cpu_ids) ' "$result" || true
@@ -206,7 +213,7 @@ run_guest() {
 	if [ -n "$why" ]; then
 		# From just before the first error line, or the last lines.
 		first=$(grep -Enm1 "$KERNEL_ERRORS" "$console" | cut -d: -f1 || true)
-		echo "vm.sh: $release: FAILED: $why; console:"
+		echo "vm.sh: $release: FAILED: $why; console ($VM_LOGS):"
 		if [ -n "$first" ]; then
 			first=$((first > 10 ? first - 10 : 1))
 			sed -n "$first,$((first + 150))p" "$console"
