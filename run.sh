@@ -41,9 +41,13 @@ need_toolchain() {
 	done
 }
 
+# make TARGET...: one make at a time in a build directory, so that runs
+# started side by side (two guests, a soak beside a lane) wait for each
+# other's build instead of overwriting its files.
 build() {
 	need_toolchain
-	make -s -j"$(nproc)" OUTPUT="$OUTPUT" >&2
+	mkdir -p "$OUTPUT"
+	flock "$OUTPUT/.build.lock" make -s -j"$(nproc)" OUTPUT="$OUTPUT" "$@" >&2
 }
 
 mode=host
@@ -77,8 +81,7 @@ if [ "$mode" = vm ]; then
 	margs=("${margs[@]}")
 fi
 if [ "$mode" = bench ] || [ -n "$vm_bench" ]; then
-	need_toolchain
-	make -s -j"$(nproc)" OUTPUT="$OUTPUT" bench >&2
+	build bench
 fi
 
 case $mode in
