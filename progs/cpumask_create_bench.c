@@ -33,12 +33,7 @@ OBJ(1024);
 OBJ(8192);
 
 /* A mask per CPU, taken out, cleared and put back. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, BENCH_MAX_CPUS);
-	__type(key, __u32);
-	__type(value, struct mask_slot);
-} reuse SEC(".maps");
+MASK_SLOTS(reuse, BENCH_MAX_CPUS);
 
 /* A plain bit array per CPU: 8192 bits, like Debian's NR_CPUS. */
 struct bits {
@@ -53,12 +48,7 @@ struct {
 } percpu_bits SEC(".maps");
 
 /* Masks held by a burst until it is drained. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, BENCH_BURST_MAX);
-	__type(key, __u32);
-	__type(value, struct mask_slot);
-} burst SEC(".maps");
+MASK_SLOTS(burst, BENCH_BURST_MAX);
 
 struct loop_state {
 	__u32 ops;

@@ -12,12 +12,7 @@
 
 char _license[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-	__uint(max_entries, 1);
-} slots SEC(".maps");
+MASK_SLOTS(slots, 1);
 
 /* A mutator (KF_RCU arg, never NULL). */
 SEC("syscall")

@@ -23,12 +23,7 @@ char _license[] SEC("license") = "GPL";
 /* the element of the array of structs the programs use: not the first */
 #define SLOT_IN_ARRAY	2
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NR_SLOTS);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-} array_masks SEC(".maps");
+MASK_SLOTS(array_masks, NR_SLOTS);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -360,19 +355,9 @@ int take_from_array_of_structs(void *ctx)
  * takes k more references into "holders", a third drops them one by one; the
  * readers watch the count and the bits in between.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-} refs_home SEC(".maps");
+MASK_SLOTS(refs_home, 1);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NR_SLOTS);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-} refs_holders SEC(".maps");
+MASK_SLOTS(refs_holders, NR_SLOTS);
 
 struct kptr_view acquired;
 
@@ -452,12 +437,7 @@ int read_holder_under_rcu(void *ctx)
  * Across CPUs: the test pins itself to one CPU to create and store a mask
  * holding that CPU's bit, and to another to take it out and release it.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-} cross_cpu_slot SEC(".maps");
+MASK_SLOTS(cross_cpu_slot, 1);
 
 SEC("syscall")
 int create_on_this_cpu(void *ctx)
@@ -485,12 +465,7 @@ int release_on_this_cpu(void *ctx)
  * ever see one of them, the same at the start and the end of its read.
  */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct mask_slot);
-} swap_slot SEC(".maps");
+MASK_SLOTS(swap_slot, 1);
 
 u64 swap_patterns[NR_PATTERNS];
 u32 swap_weights[NR_PATTERNS];
