@@ -19,8 +19,10 @@
 # $VM_LOGS/RELEASE-Ncpu.{console,out} (default $CACHE/vm-logs) until the
 # next guest of that kernel and width.
 # Exits non-zero if any guest failed: test_progs failed, or the guest hung,
-# oopsed, panicked or never reported an exit status. test_progs' exit status
-# 4 (every test skipped, kselftest's skip) is "skipped", not a failure.
+# oopsed, panicked or never reported an exit status; a guest whose kernel
+# failed before init, with no test run, is booted once more. test_progs'
+# exit status 4 (every test skipped, kselftest's skip) is "skipped", not a
+# failure.
 #
 # Environment: TEST_PROGS (default $OUTPUT/test_progs), OUTPUT, CACHE, KDIR,
 # QEMU, VM_TIMEOUT (seconds per guest, default 300, and 8 more per vCPU
@@ -179,19 +181,35 @@ add_kernel() {
 # Boot one guest; fills in the verdict for the table.
 run_guest() {
 	local release=$1 image=$2 console=$tmp/console result=$tmp/result
-	local start wall rc=0 status why='' first sum passed skipped nfailed ncpus skipped_all=
+	local start wall rc=0 status why='' first sum passed skipped nfailed ncpus skipped_all= boots
 
-	rm -f "$console" "$result"
-	start=$EPOCHREALTIME
-	timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel "$ACCEL" -cpu max -smp "$VM_CPUS" -m "$VM_MEM" \
-		-nodefaults -display none -no-reboot \
-		-kernel "$image" -initrd "$tmp/initramfs.cpio" \
-		-append "$CMDLINE" \
-		-serial "file:$console" -serial "file:$result" </dev/null &
-	qpid=$!
-	wait "$qpid" || rc=$?
-	qpid=
-	wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	for boots in 1 2; do
+		rm -f "$console" "$result"
+		rc=0
+		start=$EPOCHREALTIME
+		timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel "$ACCEL" -cpu max -smp "$VM_CPUS" \
+			-m "$VM_MEM" -nodefaults -display none -no-reboot \
+			-kernel "$image" -initrd "$tmp/initramfs.cpio" \
+			-append "$CMDLINE" \
+			-serial "file:$console" -serial "file:$result" </dev/null &
+		qpid=$!
+		wait "$qpid" || rc=$?
+		qpid=
+		wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+		# A kernel error before init started ran no test: under TCG a
+		# 72-vCPU Debian 6.12 guest once double-faulted at boot, with
+		# impossible flags (EFLAGS 05c7bfe2) just after a cmpxchg16b in
+		# the slab allocator. Boot such a guest once more, saying so;
+		# an error once init ran is never retried.
+		if [ "$boots" = 2 ] || ! grep -Eq "$KERNEL_ERRORS" "$console" 2>/dev/null ||
+		   grep -q '^vm\.sh: lsm=' "$console"; then
+			break
+		fi
+		cp "$console" "$VM_LOGS/$release-${VM_CPUS}cpu.boot-error.console"
+		echo "vm.sh: $release: kernel error before init, no test ran:" \
+		     "$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//');" \
+		     "booting again (console: $VM_LOGS)"
+	done
 
 	touch "$result"
 	cp "$console" "$VM_LOGS/$release-${VM_CPUS}cpu.console" 2>/dev/null || true
