@@ -147,6 +147,7 @@ static inline const char *cpumask_create_unsupported(void)
 			reason = "not root: loading BPF programs needs root";
 		else
 			reason = probe_btf_func("bpf_cpumask_create");
+		printf("probe: bpf_cpumask_create: %s\n", reason ?: "available");
 	}
 	return reason;
 }
@@ -189,6 +190,7 @@ static inline const char *trampoline_unsupported(void)
 	if (fd < 0) {
 		snprintf(reason, sizeof(reason),
 			 "kernel refuses trampoline programs (fentry load: %s)", strerror(errno));
+		printf("probe: trampolines: %s\n", reason);
 		return ret = reason;
 	}
 	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
@@ -198,7 +200,9 @@ static inline const char *trampoline_unsupported(void)
 	else
 		close(link);
 	close(fd);
-	return ret = link < 0 ? reason : NULL;
+	ret = link < 0 ? reason : NULL;
+	printf("probe: trampolines: %s\n", ret ?: "available");
+	return ret;
 }
 
 /* Run @prog once with BPF_PROG_TEST_RUN: true when it ran and returned 0. */
