@@ -69,20 +69,28 @@ static inline int kernel_release(void)
 	return KERNEL_RELEASE(major, minor);
 }
 
+/* @type may be refused here: its floor is above the running kernel's release. */
+static inline bool cpumask_create_before_floor(enum bpf_prog_type type)
+{
+	int floor = cpumask_create_allowed_floor(type);
+
+	return floor && kernel_release() < floor;
+}
+
 /*
  * After loading a program of @type that calls the kfunc: the verdict, as
  * above, from @allowed (it loaded) and its verifier @log. Returns true when
- * the caller goes on (allowed); a refusal fails or skips the subtest here.
+ * the program loaded and may, false otherwise (failed here if it must not
+ * have been refused).
  */
 static inline bool cpumask_create_type_verdict(enum bpf_prog_type type, bool allowed,
 					       const char *log)
 {
 	const char *name = libbpf_bpf_prog_type_str(type);
 	int floor = cpumask_create_allowed_floor(type);
-	int running = kernel_release();
 
 	if (allowed) {
-		if (floor && running < floor && env.verbosity > VERBOSE_NONE)
+		if (cpumask_create_before_floor(type))
 			printf("%s: allowed before %d.%d: backported?\n", name,
 			       floor >> 8, floor & 0xff);
 		if (!floor)
@@ -92,27 +100,33 @@ static inline bool cpumask_create_type_verdict(enum bpf_prog_type type, bool all
 	}
 	if (!ASSERT_HAS_SUBSTR(log, CPUMASK_CREATE_NOT_ALLOWED, "refused for the program type"))
 		return false;
-	if (floor && running < floor) {
-		printf("SKIP: %s programs may call bpf_cpumask_create from %d.%d on: %s\n",
-		       name, floor >> 8, floor & 0xff, CPUMASK_CREATE_NOT_ALLOWED);
-		test__skip();
-	} else if (floor) {
+	if (cpumask_create_before_floor(type))
+		printf("%s: refused; allowed from %d.%d on\n", name, floor >> 8, floor & 0xff);
+	else if (floor)
 		PRINT_FAIL("%s programs may call bpf_cpumask_create from %d.%d on, but: %s\n",
 			   name, floor >> 8, floor & 0xff, CPUMASK_CREATE_NOT_ALLOWED);
-	}
 	return false;
 }
 
 /*
  * After a failed load: true when the verifier refused the kfunc to @type,
- * judged by cpumask_create_type_verdict() (a skip before the type's floor,
- * a failure from it on); false for any other failure, the caller's to report.
+ * judged by cpumask_create_type_verdict(); the subtest, which needed the
+ * program, then skips where the type's floor allows the refusal. False for
+ * any other failure, the caller's to report.
  */
 static inline bool refused_for_prog_type(enum bpf_prog_type type, const char *log)
 {
+	int floor = cpumask_create_allowed_floor(type);
+
 	if (!strstr(log, CPUMASK_CREATE_NOT_ALLOWED))
 		return false;
 	cpumask_create_type_verdict(type, false, log);
+	if (cpumask_create_before_floor(type)) {
+		printf("SKIP: %s programs may call bpf_cpumask_create from %d.%d on: %s\n",
+		       libbpf_bpf_prog_type_str(type), floor >> 8, floor & 0xff,
+		       CPUMASK_CREATE_NOT_ALLOWED);
+		test__skip();
+	}
 	return true;
 }
 
