@@ -18,6 +18,13 @@ LIBBPF_A	:= $(OUTPUT)/libbpf/libbpf.a
 INCLUDE		:= $(OUTPUT)/usr/include
 UAPI		:= $(KDIR)/tools/include/uapi
 
+# Upstream's helpers our programs use, taken from the stable tree (whose
+# cpumask_common.h declares no bpf_cpumask_populate() to clash with the
+# running kernel's vmlinux.h): progs/cpumask_common.h, and the dummy
+# gnu/stubs.h that lets its <errno.h> compile for --target=bpf.
+UPSTREAM_SEL	?= $(CACHE)/linux/tools/testing/selftests/bpf
+UPSTREAM_HDRS	:= $(OUTPUT)/upstream/cpumask_common.h $(OUTPUT)/upstream/gnu/stubs.h
+
 BPF_SRCS	:= $(wildcard progs/*.c)
 BPF_OBJS	:= $(patsubst progs/%.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS		:= $(patsubst progs/%.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
@@ -27,7 +34,8 @@ USER_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TEST_SRCS) $(HARNESS_SRCS))
 
 BPF_CFLAGS	:= -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
 		   -fms-extensions -Wno-microsoft-anon-tag \
-		   -I$(OUTPUT) -I$(INCLUDE) -Iharness -Wall -Werror \
+		   -I$(OUTPUT) -I$(INCLUDE) -Iharness -I$(OUTPUT)/upstream \
+		   -idirafter /usr/include/$(shell $(CC) -dumpmachine) -Wall -Werror \
 		   -Wno-compare-distinct-pointer-types
 CFLAGS		?= -g -O2
 # SANITIZE=1: the runner and libbpf with ASan and UBSan, stopping at the
@@ -66,7 +74,17 @@ $(OUTPUT)/vmlinux.h: $(VMLINUX_BTF)
 $(VMLINUX_BTF):
 	@echo "no kernel BTF at $@: the kernel needs CONFIG_DEBUG_INFO_BTF=y, or pass VMLINUX_BTF=" >&2; exit 1
 
-$(OUTPUT)/%.bpf.o: progs/%.c $(wildcard progs/*.h) harness/bpf_misc.h $(OUTPUT)/vmlinux.h $(LIBBPF_A)
+$(OUTPUT)/upstream/cpumask_common.h: $(UPSTREAM_SEL)/progs/cpumask_common.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+
+$(OUTPUT)/upstream/gnu/stubs.h: $(UPSTREAM_SEL)/gnu/stubs.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+
+$(UPSTREAM_SEL)/%:
+	@echo "no $@: run ./run.sh --setup" >&2; exit 1
+
+$(OUTPUT)/%.bpf.o: progs/%.c $(wildcard progs/*.h) harness/bpf_misc.h $(OUTPUT)/vmlinux.h \
+		   $(UPSTREAM_HDRS) $(LIBBPF_A)
 	$(Q)echo "  CLANG-BPF $@"
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

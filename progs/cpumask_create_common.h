@@ -130,52 +130,21 @@ static inline __u64 cpumask_hash_step(__u64 hash, __u32 cpu)
 #ifdef __bpf__
 
 /*
- * Weak, so that an object still opens on a kernel without a kfunc; the user
- * side checks the kernel's BTF and skips before loading such a program.
+ * Upstream's helpers: the cpumask kfuncs (weak, so that an object still
+ * opens on a kernel without one; the user side checks the kernel's BTF and
+ * skips before loading such a program) and cast().
  */
-struct bpf_cpumask *bpf_cpumask_create(void) __weak __ksym;
-void bpf_cpumask_release(struct bpf_cpumask *cpumask) __weak __ksym;
-struct bpf_cpumask *bpf_cpumask_acquire(struct bpf_cpumask *cpumask) __weak __ksym;
-u32 bpf_cpumask_first(const struct cpumask *cpumask) __weak __ksym;
-u32 bpf_cpumask_first_zero(const struct cpumask *cpumask) __weak __ksym;
-u32 bpf_cpumask_first_and(const struct cpumask *src1,
-			  const struct cpumask *src2) __weak __ksym;
-void bpf_cpumask_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
-void bpf_cpumask_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
-bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __weak __ksym;
-bool bpf_cpumask_test_and_set_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
-bool bpf_cpumask_test_and_clear_cpu(u32 cpu, struct bpf_cpumask *cpumask) __weak __ksym;
-void bpf_cpumask_setall(struct bpf_cpumask *cpumask) __weak __ksym;
-void bpf_cpumask_clear(struct bpf_cpumask *cpumask) __weak __ksym;
-bool bpf_cpumask_and(struct bpf_cpumask *dst, const struct cpumask *src1,
-		     const struct cpumask *src2) __weak __ksym;
-void bpf_cpumask_or(struct bpf_cpumask *dst, const struct cpumask *src1,
-		    const struct cpumask *src2) __weak __ksym;
-void bpf_cpumask_xor(struct bpf_cpumask *dst, const struct cpumask *src1,
-		     const struct cpumask *src2) __weak __ksym;
-bool bpf_cpumask_equal(const struct cpumask *src1, const struct cpumask *src2) __weak __ksym;
-bool bpf_cpumask_intersects(const struct cpumask *src1,
-			    const struct cpumask *src2) __weak __ksym;
-bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2) __weak __ksym;
-bool bpf_cpumask_empty(const struct cpumask *cpumask) __weak __ksym;
-bool bpf_cpumask_full(const struct cpumask *cpumask) __weak __ksym;
-void bpf_cpumask_copy(struct bpf_cpumask *dst, const struct cpumask *src) __weak __ksym;
-u32 bpf_cpumask_any_distribute(const struct cpumask *src) __weak __ksym;
-u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1,
-				   const struct cpumask *src2) __weak __ksym;
-u32 bpf_cpumask_weight(const struct cpumask *cpumask) __weak __ksym;
+#include "cpumask_common.h"
+
 /*
- * Linux 6.15+. vmlinux.h declares it too, where the kernel has it, but not
- * always alike: struct cpumask * in 6.18's, struct bpf_cpumask * in 7.3's.
- * Ours is a libbpf "flavour" (libbpf resolves the name up to "___"), so it
- * never clashes with the one vmlinux.h has, or lacks.
+ * Linux 6.15+. vmlinux.h and 7.3's cpumask_common.h declare it too, where
+ * the kernel has it, but not always alike: struct cpumask * in 6.18's,
+ * struct bpf_cpumask * in 7.3's. Ours is a libbpf "flavour" (libbpf resolves
+ * the name up to "___"), so it never clashes with one they have, or lack.
  */
 int bpf_cpumask_populate___any(struct cpumask *cpumask, void *src,
 			       size_t src__sz) __weak __ksym;
 #define bpf_cpumask_populate bpf_cpumask_populate___any
-
-void bpf_rcu_read_lock(void) __weak __ksym;
-void bpf_rcu_read_unlock(void) __weak __ksym;
 
 /* A map value holding one mask: bpf_kptr_xchg() moves masks in and out. */
 struct mask_slot {
@@ -190,12 +159,6 @@ struct mask_slot {
 		__type(value, struct mask_slot);	\
 		__uint(max_entries, n);			\
 	} name SEC(".maps")
-
-/* A bpf_cpumask is a struct cpumask to every query kfunc. */
-static inline const struct cpumask *cast(struct bpf_cpumask *mask)
-{
-	return (const struct cpumask *)mask;
-}
 
 /*
  * A global __kptr goes in a section of its own, with hidden linkage:

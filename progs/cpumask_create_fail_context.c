@@ -5,11 +5,11 @@
  * program types may call it depends on the kernel version: see
  * prog_tests/cpumask_create_verifier.c and progs/cpumask_create_prog_types.c.
  */
-#include "vmlinux.h"
+#include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bpf_misc.h"
-#include "cpumask_create_common.h"
+#include "cpumask_common.h"
 
 char _license[] SEC("license") = "GPL";
 

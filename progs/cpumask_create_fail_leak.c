@@ -4,11 +4,11 @@
  * be released or moved into a map with bpf_kptr_xchg(). Each rejected program
  * sits next to a twin that differs only in the rule it breaks and loads.
  */
-#include "vmlinux.h"
+#include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bpf_misc.h"
-#include "cpumask_create_common.h"
+#include "cpumask_common.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -19,8 +19,6 @@ char _license[] SEC("license") = "GPL";
  * 6.12 does not print.
  */
 #define LEAK_MSG "Unreleased reference id={{[0-9]+}} alloc_insn={{[0-9]+}}"
-
-MASK_SLOTS(slots, 1);
 
 /* Not released at all. */
 SEC("syscall")
@@ -256,16 +254,15 @@ __failure __msg(LEAK_MSG)
 int leak_old_mask_from_kptr_xchg(void *ctx)
 {
 	struct bpf_cpumask *mask, *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
 	if (!mask)
 		return 1;
-	old = bpf_kptr_xchg(&slot->mask, mask);
+	old = bpf_kptr_xchg(&slot->cpumask, mask);
 	if (old)
 		bpf_cpumask_set_cpu(0, old);
 	return 0;
@@ -276,16 +273,15 @@ __success __retval(0)
 int release_old_mask_from_kptr_xchg(void *ctx)
 {
 	struct bpf_cpumask *mask, *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
 	if (!mask)
 		return 1;
-	old = bpf_kptr_xchg(&slot->mask, mask);
+	old = bpf_kptr_xchg(&slot->cpumask, mask);
 	if (old)
 		bpf_cpumask_release(old);
 	return 0;

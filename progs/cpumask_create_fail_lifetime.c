@@ -6,31 +6,28 @@
  * a twin that differs only in the rule it breaks and loads: the next program
  * that loads, or the one its comment names.
  */
-#include "vmlinux.h"
+#include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bpf_misc.h"
-#include "cpumask_create_common.h"
+#include "cpumask_common.h"
 
 char _license[] SEC("license") = "GPL";
 
-MASK_SLOTS(slots, 1);
-
 /* Put a new mask holding CPU 0 in the slot, for the program to find. */
-static __always_inline struct mask_slot *seeded_slot(void)
+static __always_inline struct __cpumask_map_value *seeded_slot(void)
 {
 	struct bpf_cpumask *mask;
-	struct mask_slot *v;
-	u32 key = 0;
+	struct __cpumask_map_value *v;
 
-	v = bpf_map_lookup_elem(&slots, &key);
+	v = cpumask_map_value_lookup();
 	if (!v)
 		return NULL;
 	mask = bpf_cpumask_create();
 	if (!mask)
 		return NULL;
 	bpf_cpumask_set_cpu(0, mask);
-	mask = bpf_kptr_xchg(&v->mask, mask);
+	mask = bpf_kptr_xchg(&v->cpumask, mask);
 	if (mask)
 		bpf_cpumask_release(mask);
 	return v;
@@ -127,16 +124,15 @@ __msg("R2 type=scalar expected=fp")
 int mutate_after_kptr_xchg(void *ctx)
 {
 	struct bpf_cpumask *mask, *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
 	if (!mask)
 		return 1;
-	old = bpf_kptr_xchg(&slot->mask, mask);
+	old = bpf_kptr_xchg(&slot->cpumask, mask);
 	bpf_cpumask_set_cpu(0, mask);
 	if (old)
 		bpf_cpumask_release(old);
@@ -148,17 +144,16 @@ __success __retval(0)
 int mutate_before_kptr_xchg(void *ctx)
 {
 	struct bpf_cpumask *mask, *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
 	if (!mask)
 		return 1;
 	bpf_cpumask_set_cpu(0, mask);
-	old = bpf_kptr_xchg(&slot->mask, mask);
+	old = bpf_kptr_xchg(&slot->cpumask, mask);
 	if (old)
 		bpf_cpumask_release(old);
 	return 0;
@@ -175,14 +170,13 @@ __msg("{{(R1 must be referenced or trusted|expects referenced PTR_TO_BTF_ID pass
 int release_stored_mask_without_xchg(void *ctx)
 {
 	struct bpf_cpumask *mask;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	bpf_rcu_read_lock();
-	mask = slot->mask;
+	mask = slot->cpumask;
 	if (mask)
 		bpf_cpumask_release(mask);
 	bpf_rcu_read_unlock();
@@ -194,14 +188,13 @@ __success __retval(0)
 int release_stored_mask_after_xchg(void *ctx)
 {
 	struct bpf_cpumask *mask;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	bpf_rcu_read_lock();
-	mask = bpf_kptr_xchg(&slot->mask, NULL);
+	mask = bpf_kptr_xchg(&slot->cpumask, NULL);
 	if (mask)
 		bpf_cpumask_release(mask);
 	bpf_rcu_read_unlock();
@@ -216,13 +209,13 @@ SEC("syscall")
 __failure __msg("R2 must be a rcu pointer")
 int read_kptr_without_rcu_lock(void *ctx)
 {
-	struct mask_slot *v = seeded_slot();
+	struct __cpumask_map_value *v = seeded_slot();
 	struct bpf_cpumask *mask;
 	int ret = -1;
 
 	if (!v)
 		return -1;
-	mask = v->mask;
+	mask = v->cpumask;
 	if (mask)
 		ret = bpf_cpumask_test_cpu(0, cast(mask));
 	return ret;
@@ -232,14 +225,14 @@ SEC("syscall")
 __success __retval(1)
 int read_kptr_under_rcu_lock(void *ctx)
 {
-	struct mask_slot *v = seeded_slot();
+	struct __cpumask_map_value *v = seeded_slot();
 	struct bpf_cpumask *mask;
 	int ret = -1;
 
 	if (!v)
 		return -1;
 	bpf_rcu_read_lock();
-	mask = v->mask;
+	mask = v->cpumask;
 	if (mask)
 		ret = bpf_cpumask_test_cpu(0, cast(mask));
 	bpf_rcu_read_unlock();
@@ -254,14 +247,14 @@ SEC("syscall")
 __failure __msg("R1 must be referenced or trusted")
 int acquire_kptr_read_under_rcu(void *ctx)
 {
-	struct mask_slot *v = seeded_slot();
+	struct __cpumask_map_value *v = seeded_slot();
 	struct bpf_cpumask *mask, *ref;
 	int refs = -1;
 
 	if (!v)
 		return -1;
 	bpf_rcu_read_lock();
-	mask = v->mask;
+	mask = v->cpumask;
 	if (mask) {
 		ref = bpf_cpumask_acquire(mask);
 		refs = ref->usage.refs.counter;
@@ -275,18 +268,18 @@ SEC("syscall")
 __success __retval(2)
 int acquire_kptr_taken_out(void *ctx)
 {
-	struct mask_slot *v = seeded_slot();
+	struct __cpumask_map_value *v = seeded_slot();
 	struct bpf_cpumask *mask, *ref;
 	int refs = -1;
 
 	if (!v)
 		return -1;
-	mask = bpf_kptr_xchg(&v->mask, NULL);
+	mask = bpf_kptr_xchg(&v->cpumask, NULL);
 	if (mask) {
 		ref = bpf_cpumask_acquire(mask);
 		refs = ref->usage.refs.counter;
 		bpf_cpumask_release(ref);
-		mask = bpf_kptr_xchg(&v->mask, mask);
+		mask = bpf_kptr_xchg(&v->cpumask, mask);
 		if (mask)
 			bpf_cpumask_release(mask);
 	}

@@ -4,15 +4,13 @@
  * result needs it checked first. Each rejected program sits next to a twin
  * that differs only in the check and loads.
  */
-#include "vmlinux.h"
+#include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bpf_misc.h"
-#include "cpumask_create_common.h"
+#include "cpumask_common.h"
 
 char _license[] SEC("license") = "GPL";
-
-MASK_SLOTS(slots, 1);
 
 /* A mutator (KF_RCU arg, never NULL). */
 SEC("syscall")
@@ -134,16 +132,15 @@ __msg("Possibly NULL pointer passed to helper {{(arg2|R2)}}")
 int kptr_xchg_unchecked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create(), *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot) {
 		if (mask)
 			bpf_cpumask_release(mask);
 		return 1;
 	}
-	old = bpf_kptr_xchg(&slot->mask, mask);
+	old = bpf_kptr_xchg(&slot->cpumask, mask);
 	if (old)
 		bpf_cpumask_release(old);
 	return 0;
@@ -154,17 +151,16 @@ __success __retval(0)
 int kptr_xchg_checked_mask(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create(), *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
 	if (!mask)
 		return 1;
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot) {
 		bpf_cpumask_release(mask);
 		return 1;
 	}
-	old = bpf_kptr_xchg(&slot->mask, mask);
+	old = bpf_kptr_xchg(&slot->cpumask, mask);
 	if (old)
 		bpf_cpumask_release(old);
 	return 0;

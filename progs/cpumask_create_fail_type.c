@@ -5,11 +5,11 @@
  * program has a twin that differs only in the rule it breaks and loads: the
  * next program that loads, or the one its comment names.
  */
-#include "vmlinux.h"
+#include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bpf_misc.h"
-#include "cpumask_create_common.h"
+#include "cpumask_common.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -26,7 +26,7 @@ struct {
 	__type(key, u32);
 	__type(value, struct fields);
 	__uint(max_entries, 1);
-} slots SEC(".maps");
+} field_slots SEC(".maps");
 
 /*
  * Mutators want a struct bpf_cpumask, which only bpf_cpumask_create() makes;
@@ -132,7 +132,7 @@ int store_mask_without_kptr_xchg(void *ctx)
 	struct fields *slot;
 	u32 key = 0;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = bpf_map_lookup_elem(&field_slots, &key);
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
@@ -152,7 +152,7 @@ int kptr_xchg_into_plain_field(void *ctx)
 	struct fields *slot;
 	u32 key = 0;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = bpf_map_lookup_elem(&field_slots, &key);
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
@@ -174,7 +174,7 @@ int kptr_xchg_into_untrusted_kptr(void *ctx)
 	struct fields *slot;
 	u32 key = 0;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = bpf_map_lookup_elem(&field_slots, &key);
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
@@ -196,7 +196,7 @@ int kptr_xchg_into_task_kptr(void *ctx)
 	struct fields *slot;
 	u32 key = 0;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = bpf_map_lookup_elem(&field_slots, &key);
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();
@@ -217,7 +217,7 @@ int kptr_xchg_into_cpumask_kptr(void *ctx)
 	struct fields *slot;
 	u32 key = 0;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = bpf_map_lookup_elem(&field_slots, &key);
 	if (!slot)
 		return 1;
 	mask = bpf_cpumask_create();

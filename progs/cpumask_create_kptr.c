@@ -49,7 +49,7 @@ struct {
 } hash_no_prealloc_masks SEC(".maps");
 
 /* Hidden, in a section of its own: see the end of cpumask_create_common.h. */
-struct bpf_cpumask __kptr * global_mask SEC(".bss.masks") __hidden;
+struct bpf_cpumask __kptr * stored_mask SEC(".bss.masks") __hidden;
 
 struct inner_slot {
 	u32 tag;
@@ -285,19 +285,19 @@ int take_from_hash_no_prealloc_map(void *ctx)
 SEC("syscall")
 int store_in_global_kptr(void *ctx)
 {
-	return store_new_mask(&global_mask, pattern);
+	return store_new_mask(&stored_mask, pattern);
 }
 
 SEC("syscall")
 int read_global_kptr_under_rcu(void *ctx)
 {
-	return read_under_rcu(&global_mask, &seen);
+	return read_under_rcu(&stored_mask, &seen);
 }
 
 SEC("syscall")
 int take_from_global_kptr(void *ctx)
 {
-	return take_and_release(&global_mask, &taken);
+	return take_and_release(&stored_mask, &taken);
 }
 
 /* Struct nested in a map value */
