@@ -20,6 +20,12 @@ out=${PATCH_DIR:-$OUTPUT/patches}
 LANE="patch"
 . scripts/tree.sh
 
+# A Signed-off-by is the Developer's Certificate of Origin of a person:
+# never made up.
+who_name=$(git config user.name || true)
+who_email=$(git config user.email || true)
+[ -n "$who_name" ] && [ -n "$who_email" ] ||
+	tree_die "no git identity to sign the patches off with: set git config user.name and user.email"
 kdir=$(tree_dir "${1:-}")
 tree_check "$kdir"
 series=$(tree_series "$kdir")
@@ -35,19 +41,12 @@ sel=$repo/$SELFTESTS
 work=$scratch/series
 die() { tree_die "$*"; }
 
-who_name=$(git config user.name || true)
-who_email=$(git config user.email || true)
-if [ -z "$who_name" ] || [ -z "$who_email" ]; then
-	who_name="cpumask selftests"; who_email="bpf@localhost"
-	echo "patch: no git user.name/user.email: signed off as $who_name <$who_email>;" \
-	     "set yours before sending"
-fi
 g() {
 	git -C "$repo" -c user.name="$who_name" -c user.email="$who_email" \
 		-c commit.gpgsign=false -c core.hooksPath=/dev/null "$@"
 }
 
-# 1. scripts/series -> $work/N.{kind,subject,files,body}, N = 1, 2, ...
+# 1. scripts/series -> $work/N.{kind,subject,files,extends,body}, N = 1, 2, ...
 rm -rf "$work"
 mkdir -p "$work"
 awk -v dir="$work" '
@@ -58,16 +57,17 @@ awk -v dir="$work" '
 	state == 2 { print > (dir "/" n ".body"); next }
 	state == 1 && /^Files:/ { sub(/^Files:[ \t]*/, ""); print > (dir "/" n ".files"); next }
 	state == 1 && /^\t/ { print > (dir "/" n ".files"); next }
+	state == 1 && /^Extends: ./ { sub(/^Extends: /, ""); print > (dir "/" n ".extends"); next }
 	state == 1 && /^$/ { state = 2; next }
-	state == 1 { fail("expected Files:, a tab-indented line or a blank line") }
+	state == 1 { fail("expected Files:, Extends:, a tab-indented line or a blank line") }
 	/^#/ || /^$/ { next }
-	/^(Cover|Subject): ./ {
+	/^(Cover|Subject|Local): ./ {
 		n++; state = 1
 		kind = $1; sub(/:$/, "", kind); print kind > (dir "/" n ".kind")
 		sub(/^[A-Za-z]+: /, ""); print > (dir "/" n ".subject")
 		next
 	}
-	{ fail("expected Cover: or Subject:") }
+	{ fail("expected Cover:, Subject: or Local:") }
 	END {
 		if (!bad && state) fail("stanza not ended by ---")
 		print n + 0 > (dir "/count")
@@ -81,7 +81,7 @@ declare -A owner=()
 for f in $(our_files); do owner[$f]=; done
 cover=
 for ((i = 1; i <= count; i++)); do
-	touch "$work/$i.files" "$work/$i.body"
+	touch "$work/$i.files" "$work/$i.body" "$work/$i.extends"
 	sed -i -e '/./,$!d' "$work/$i.body"	# no blank lines before the body
 	[ -s "$work/$i.body" ] || die "scripts/series: '$(cat "$work/$i.subject")' has no body"
 	if [ "$(cat "$work/$i.kind")" = Cover ]; then
@@ -90,6 +90,8 @@ for ((i = 1; i <= count; i++)); do
 		cover=1
 		continue
 	fi
+	[ "$(cat "$work/$i.kind")" = Subject ] || [ ! -s "$work/$i.extends" ] ||
+		die "scripts/series: '$(cat "$work/$i.subject")' is local: it extends nothing"
 	for pat in $(cat "$work/$i.files"); do
 		if [ "$pat" = config ]; then
 			[ -z "${owner[config]:-}" ] || die "scripts/series: config named twice"
@@ -126,14 +128,17 @@ while read -r line; do
 	fi
 done < <(grep -E '^(CONFIG_|# CONFIG_)' config)
 added=${added%$'\n'}
-if [ -n "$added" ]; then
+if [ -n "$added" ] && [ -n "${owner[config]:-}" ] &&
+   [ "$(cat "$work/${owner[config]}.kind")" = Local ]; then
+	added=
+elif [ -n "$added" ]; then
 	[ -n "${owner[config]:-}" ] ||
 		die "the tree's config lacks $(tr '\n' ' ' <<< "$added"): name config in a stanza"
 	for opt in $(sed -E 's/^# //; s/[= ].*//' <<< "$added"); do
 		grep -qw "$opt" "$work/${owner[config]}.body" ||
 			die "scripts/series: the body of the config patch must say why it adds $opt"
 	done
-elif [ -n "${owner[config]:-}" ]; then
+elif [ -n "${owner[config]:-}" ] && [ "$(cat "$work/${owner[config]}.kind")" != Local ]; then
 	die "scripts/series: names config, but the tree's config has every option already"
 fi
 merge_config() {
@@ -144,6 +149,26 @@ merge_config() {
 		<(sed -E 's/^(# )?(CONFIG_[A-Za-z0-9_]+)/\2 &/' <<< "$added" | LC_ALL=C sort |
 		  cut -d' ' -f2-) "$tree_config"
 }
+
+# What a file of ours that extends an upstream file (Extends:) adds to it:
+# everything after its license line, leading blank lines dropped. Its
+# #include lines must all be the upstream file's: it compiles there as is.
+fragment_body() {
+	awk 'body && (started || NF) { started = 1; print; next }
+	     /^char _license\[\] SEC\("license"\) = "GPL";$/ { body = 1 }' "$1"
+}
+includes() { sed -n -E 's/^#include [<"]([^>"]+)[>"].*/\1/p' "$1" | sort -u; }
+for ((i = 1; i <= count; i++)); do
+	up=$(cat "$work/$i.extends")
+	[ -n "$up" ] || continue
+	[ -f "$kdir/$SELFTESTS/$up" ] || die "scripts/series: the tree has no $SELFTESTS/$up to extend"
+	for f in "${!owner[@]}"; do
+		[ "${owner[$f]}" = "$i" ] || continue
+		[ -n "$(fragment_body "$f")" ] || die "$f: no license line, or nothing after it, to add to $up"
+		missing=$(comm -23 <(includes "$f") <(includes "$kdir/$SELFTESTS/$up"))
+		[ -z "$missing" ] || die "$f includes $(echo $missing), which $up does not: it extends $up"
+	done
+done
 
 # 4. A git repository of the pristine tree: tag base.
 tree_copy "$kdir" "$repo"
@@ -170,35 +195,46 @@ if [ "$series" = "$CURRENT_SERIES" ]; then
 		g am -q "$PWD/$p" || { g am --abort || true; die "$p does not apply to the $series tree"; }
 	done
 fi
+g tag -f fixes > /dev/null
 for ((i = 1; i <= count; i++)); do
 	[ "$(cat "$work/$i.kind")" = Subject ] || continue
+	up=$(cat "$work/$i.extends")
 	paths=()
-	for f in "${!owner[@]}"; do
-		[ "${owner[$f]}" = "$i" ] || continue
+	for f in $(our_files) config; do
+		[ "${owner[$f]:-}" = "$i" ] || continue
 		if [ "$f" = config ]; then
 			merge_config > "$sel/config.new"
 			mv "$sel/config.new" "$sel/config"
+			paths+=("$SELFTESTS/config")
+		elif [ -n "$up" ]; then
+			{ echo; fragment_body "$f"; } >> "$sel/$up"
+			paths+=("$SELFTESTS/$up")
 		else
 			cp "$f" "$sel/$f"
+			paths+=("$SELFTESTS/$f")
 		fi
-		paths+=("$SELFTESTS/$f")
 	done
 	{ cat "$work/$i.subject"; echo; cat "$work/$i.body"
 	  echo; echo "Signed-off-by: $who_name <$who_email>"; } > "$work/$i.msg"
 	g add -- "${paths[@]}"
 	g commit -q -F "$work/$i.msg"
 done
-rm -rf "$out"
-g format-patch -q --subject-prefix="PATCH bpf-next" ${cover:+--cover-letter} \
-	-o "$out" base..series
+
+# The tests the series adds, the fixes of patches/ apart: at most
+# SERIES_MAX_LINES added lines.
+max=${SERIES_MAX_LINES:-1500}
+lines=$(g diff --numstat fixes series | awk '{ n += $1 } END { print n + 0 }')
+echo "patch: the series adds $lines lines of tests (at most $max) besides the fixes"
+[ "$lines" -le "$max" ] || die "the series adds $lines lines of tests, more than $max"
+
+# The cover letter is git's: the branch description gives its subject
+# (first paragraph) and body.
 if [ -n "$cover" ]; then
-	letter=$(ls "$out"/0000-*.patch)
-	awk -v subject="$(cat "$work/1.subject")" -v body="$work/1.body" '
-		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
-		/^\*\*\* BLURB HERE \*\*\*$/ { while ((getline l < body) > 0) print l; next }
-		{ print }' "$letter" > "$letter.new"
-	mv "$letter.new" "$letter"
+	g config branch.series.description "$(cat "$work/1.subject"; echo; cat "$work/1.body")"
 fi
+rm -rf "$out"
+g format-patch -q --subject-prefix="PATCH bpf-next" \
+	${cover:+--cover-letter --cover-from-description=subject} -o "$out" base..series
 patches=$(ls "$out"/0*.patch | sed '/\/0000-/d')
 echo "patch: wrote $(wc -w <<< "$patches") patches${cover:+ and a cover letter} to $out"
 
@@ -240,13 +276,27 @@ for p in $patches; do
 	echo "patch: git am ${p##*/}: applies, test_progs builds ($((SECONDS - start)) s)"
 done
 g diff --quiet series am -- || die "git am did not reproduce the series"
-for f in $(our_files) config; do
-	[ "$f" = config ] && [ -z "$added" ] && continue
-	if [ "$f" = config ]; then
-		cmp -s <(merge_config) "$sel/config" || die "the tree's config is not ours merged"
-	else
-		cmp -s "$f" "$sel/$f" || die "$f in the tree differs from ours"
-	fi
+expect=$scratch/expect
+rm -rf "$expect"
+mkdir -p "$expect"
+for ((i = 1; i <= count; i++)); do
+	[ "$(cat "$work/$i.kind")" = Subject ] || continue
+	up=$(cat "$work/$i.extends")
+	for f in $(our_files) config; do
+		[ "${owner[$f]:-}" = "$i" ] || continue
+		if [ "$f" = config ]; then
+			cmp -s <(merge_config) "$sel/config" || die "the tree's config is not ours merged"
+		elif [ -n "$up" ]; then
+			[ -f "$expect/$up" ] || { mkdir -p "$expect/$(dirname "$up")"
+						  g show "fixes:$SELFTESTS/$up" > "$expect/$up"; }
+			{ echo; fragment_body "$f"; } >> "$expect/$up"
+		else
+			cmp -s "$f" "$sel/$f" || die "$f in the tree differs from ours"
+		fi
+	done
+done
+for f in $(cd "$expect" && find . -type f | sed 's|^\./||'); do
+	cmp -s "$expect/$f" "$sel/$f" || die "$SELFTESTS/$f in the tree is not upstream's with ours appended"
 done
 echo "patch: $([ $status = 0 ] && echo ok || echo FAILED): series on the $series tree in $out" \
      "(git branch \"series\" of $repo)"
