@@ -41,11 +41,14 @@ static __always_inline struct __cpumask_map_value *seeded_slot(void)
  * an unreferenced pointer here are also checked, the errno each wording
  * comes with and where the log stops, by cpumask_create_verifier.c.
  */
+#define RELEASED_TWICE_MSG \
+	"{{(R1 type=scalar expected=fp|R1 must be referenced or trusted|expects referenced PTR_TO_BTF_ID passed to R1)}}"
+
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_release#")
 __msg("call bpf_cpumask_release#")
-__msg("{{(R1 type=scalar expected=fp|R1 must be referenced or trusted|expects referenced PTR_TO_BTF_ID passed to R1)}}")
+__msg(RELEASED_TWICE_MSG)
 int release_twice_after_null_check(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();
