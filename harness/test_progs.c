@@ -247,6 +247,143 @@ static bool should_run_subtest(int num, const char *sub)
 	return num < subtest_nums.len && subtest_nums.set[num];
 }
 
+/*
+ * --ktap: KTAP v1 (Documentation/dev-tools/ktap.rst) on stdout instead of
+ * the test_progs lines, for kselftest's tooling. Each test is one result,
+ * its subtests nested under it; a subtest block's plan needs its count,
+ * so a test's subtest lines are held until the test ends. Numbers count
+ * what ran, from 1 at each level, as the format requires.
+ */
+static struct {
+	bool on;
+	int test_num, sub_num;
+	char *subs;		/* the current test's subtest lines */
+	size_t subs_cnt;
+	FILE *subs_f;
+	char *skip_reason;	/* the current test's first subtest skip reason */
+	int pass, fail, xfail, xpass, skip;
+} ktap;
+
+/* log's lines as diagnostic lines ("# ...") at @indent */
+static void ktap_diag(FILE *f, const char *indent, const char *log, size_t cnt)
+{
+	const char *end = log + cnt, *nl;
+
+	while (log < end) {
+		nl = memchr(log, '\n', end - log);
+		if (!nl)
+			nl = end;
+		fprintf(f, "%s#%s%.*s\n", indent, nl > log ? " " : "", (int)(nl - log), log);
+		log = nl + 1;
+	}
+}
+
+/* the reason a (sub)test skipped: its last "SKIP: reason" log line */
+static char *ktap_skip_reason(const char *log, size_t cnt)
+{
+	const char *p = log, *end = log + cnt, *nl, *reason = NULL;
+	int len = 0;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			nl = end;
+		if (nl - p > 6 && !strncmp(p, "SKIP: ", 6)) {
+			reason = p + 6;
+			len = nl - reason;
+		}
+	}
+	return reason ? strndup(reason, len) : NULL;
+}
+
+/*
+ * One result line, after the (sub)test's log as diagnostics when it failed
+ * or under -v. @res is the runner's verdict: OK, FAIL, SKIP, XFAIL (a known
+ * failure: "ok", as kselftest's ksft_test_result_xfail() prints it) or XPASS.
+ */
+static void ktap_result(FILE *f, const char *indent, int num, const char *name,
+			const char *res, const char *why, const char *log, size_t cnt)
+{
+	bool failed = !strcmp(res, "FAIL");
+
+	if (failed || verbose())
+		ktap_diag(f, indent, log, cnt);
+	fprintf(f, "%s%s %d %s", indent, failed ? "not ok" : "ok", num, name);
+	if (!strcmp(res, "SKIP") || !strcmp(res, "XFAIL") || !strcmp(res, "XPASS"))
+		fprintf(f, " # %s%s%s", res, why ? " " : "", why ?: "");
+	fputc('\n', f);
+}
+
+static void ktap_begin(int planned)
+{
+	printf("KTAP version 1\n1..%d\n", planned);
+}
+
+static void ktap_subtest(const char *name, const char *res, const char *why,
+			 const char *log, size_t cnt)
+{
+	char *reason = NULL;
+
+	if (!ktap.subs_f) {
+		ktap.subs_f = open_memstream(&ktap.subs, &ktap.subs_cnt);
+		if (!ktap.subs_f) {
+			fprintf(env.stderr_saved, "open_memstream: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	if (!strcmp(res, "SKIP") && !why) {
+		reason = ktap_skip_reason(log, cnt);
+		why = reason;
+	}
+	if (!strcmp(res, "SKIP") && why && !ktap.skip_reason)
+		ktap.skip_reason = strdup(why);
+	ktap_result(ktap.subs_f, "  ", ++ktap.sub_num, name, res, why, log, cnt);
+	free(reason);
+}
+
+static void ktap_test(const char *name, const char *res, const char *why,
+		      const char *log, size_t cnt)
+{
+	char *reason = NULL;
+
+	if (ktap.subs_f) {
+		fclose(ktap.subs_f);
+		printf("  KTAP version 1\n  1..%d\n", ktap.sub_num);
+		fputs(ktap.subs, stdout);
+		free(ktap.subs);
+	}
+	if (!strcmp(res, "SKIP") && !why && !ktap.skip_reason) {
+		reason = ktap_skip_reason(log, cnt);
+		why = reason;
+	} else if (!strcmp(res, "SKIP") && !why) {
+		why = ktap.skip_reason;
+	}
+	ktap_result(stdout, "", ++ktap.test_num, name, res, why, log, cnt);
+	if (!strcmp(res, "FAIL"))
+		ktap.fail++;
+	else if (!strcmp(res, "SKIP"))
+		ktap.skip++;
+	else if (!strcmp(res, "XFAIL"))
+		ktap.xfail++;
+	else if (!strcmp(res, "XPASS"))
+		ktap.xpass++;
+	else
+		ktap.pass++;
+	free(reason);
+	free(ktap.skip_reason);
+	ktap.skip_reason = NULL;
+	ktap.subs_f = NULL;
+	ktap.subs = NULL;
+	ktap.sub_num = 0;
+}
+
+/* kselftest's closing line, which its tooling counts */
+static void ktap_end(void)
+{
+	printf("# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d error:0\n",
+	       ktap.pass, ktap.fail, ktap.xfail, ktap.xpass, ktap.skip);
+}
+
 void test__end_subtest(void)
 {
 	bool failed, verbose_log = verbose();
@@ -268,10 +405,15 @@ void test__end_subtest(void)
 		res = "OK";
 		cur.sub_succ_cnt++;
 	}
-	if (failed || verbose_log)
-		print_log(cur.sub_log, cur.sub_log_cnt);
-	snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
-	fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
+	if (ktap.on) {
+		ktap_subtest(strchr(cur.sub_name, '/') + 1, res, NULL,
+			     cur.sub_log, cur.sub_log_cnt);
+	} else {
+		if (failed || verbose_log)
+			print_log(cur.sub_log, cur.sub_log_cnt);
+		snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
+		fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
+	}
 	free(cur.sub_log);
 	free(cur.sub_name);
 	cur.sub_name = NULL;
@@ -371,13 +513,17 @@ static void run_test(const struct test_def *t, int num)
 		res = "SKIP";
 	else
 		res = NULL;
-	if (cur.error_cnt || verbose())
-		print_log(cur.log, cur.log_cnt);
-	if (res)
-		printf("#%-7d %s:%s\n", num, t->name, res);
-	else
-		printf("#%-7d %s:OK (SKIP: %d/%d)\n", num, t->name,
-		       cur.skip_cnt, cur.subtest_num);
+	if (ktap.on) {
+		ktap_test(t->name, res ?: "OK", NULL, cur.log, cur.log_cnt);
+	} else {
+		if (cur.error_cnt || verbose())
+			print_log(cur.log, cur.log_cnt);
+		if (res)
+			printf("#%-7d %s:%s\n", num, t->name, res);
+		else
+			printf("#%-7d %s:OK (SKIP: %d/%d)\n", num, t->name,
+			       cur.skip_cnt, cur.subtest_num);
+	}
 	fflush(stdout);
 
 	if (cur.error_cnt) {
@@ -529,6 +675,7 @@ static void usage(FILE *f)
 		"                          verbose output)\n"
 		"  -l, --list              list test names and exit\n"
 		"  -J, --json-summary=FILE write a JSON summary to FILE\n"
+		"      --ktap              print KTAP v1 (kselftest's format) instead\n"
 		"  -h, --help              show this help\n");
 }
 
@@ -544,6 +691,7 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "json-summary", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "ktap", no_argument, NULL, 'K' },
 		{}
 	};
 	int c, i, err = 0, ran;
@@ -587,6 +735,9 @@ int main(int argc, char **argv)
 		case 'J':
 			json.path = optarg;
 			break;
+		case 'K':
+			ktap.on = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -628,13 +779,18 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print_fn);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	if (ktap.on) {
+		for (i = 0, ran = 0; i < (int)ARRAY_SIZE(tests); i++)
+			ran += should_run(i + 1, tests[i].name);
+		ktap_begin(ran);
+	}
 	for (i = 0; i < (int)ARRAY_SIZE(tests); i++) {
 		if (!should_run(i + 1, tests[i].name))
 			continue;
 		run_test(&tests[i], i + 1);
 	}
 
-	if (!verbose() && fail_cnt) {
+	if (!ktap.on && !verbose() && fail_cnt) {
 		printf("\nAll error logs:\n");
 		for (i = 0; i < failure_cnt; i++)
 			printf("%s %s:FAIL\n%s", failures[i].subnum ? "  " : "",
@@ -642,7 +798,9 @@ int main(int argc, char **argv)
 	}
 	if (json.f && json_write())
 		err = 1;
-	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED\n",
+	if (ktap.on)
+		ktap_end();
+	printf("%sSummary: %d/%d PASSED, %d SKIPPED, %d FAILED\n", ktap.on ? "# " : "",
 	       succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
 
 	/* kselftest's exit statuses: 4 when all that ran skipped */
