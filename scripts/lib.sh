@@ -20,6 +20,23 @@ VM_DEFAULT_SERIES="6.1 $STABLE_SERIES 6.18 $CURRENT_SERIES"
 
 die() { echo "${LANE:-${0##*/}}: $*" >&2; exit 1; }
 
+# qemu's accelerator for the guests, printed: kvm when /dev/kvm opens and a
+# probe guest runs under it for a second (a /dev/kvm can open and still
+# fail at the first vCPU), tcg otherwise. VM_ACCEL=kvm|tcg forces one.
+vm_accel() {
+	local qemu=${QEMU:-qemu-system-x86_64}
+
+	if [ -n "${VM_ACCEL:-}" ]; then
+		echo "$VM_ACCEL"
+	elif [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+	     ( { sleep 1; echo quit; } | timeout 20 "$qemu" -accel kvm -cpu max -m 64M \
+		-nodefaults -display none -monitor stdio ) >/dev/null 2>&1; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}
+
 # Private apt configuration in the cache: bookworm (the system's suites)
 # plus trixie, trixie-backports, sid and experimental, built from the URIs
 # already in debian.sources. Used only for "apt-get download"; nothing from
