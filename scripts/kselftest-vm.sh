@@ -9,8 +9,10 @@
 #   scripts/kselftest-vm.sh INSTALL_DIR [KERNEL...]
 #
 # KERNEL: a series (scripts/kernel.sh fetches Debian's newest cloud kernel
-# of it); default "6.18 CURRENT_SERIES". Each guest's KTAP and console stay
-# in $VM_LOGS/RELEASE-kselftest.{ktap,console}.
+# of it); default "6.18 CURRENT_SERIES". Each guest's KTAP, console and
+# record stay in $VM_LOGS/RELEASE-kselftest.{ktap,console,json}; the record
+# (counts, exit status, wall time) is what scripts/docs-update.py kselftest
+# writes docs/kselftest.md from.
 # Environment: QEMU, VM_TIMEOUT (seconds per guest, default 300), VM_MEM,
 # VM_ACCEL (see vm_accel in lib.sh), CACHE.
 set -euo pipefail
@@ -82,6 +84,7 @@ for k in "${kernels[@]}"; do
 	out=$VM_LOGS/$release-kselftest
 	start=$SECONDS
 	rc=0
+	rm -f "$out.json" "$tmp/counts.json"
 	timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel "$accel" -cpu max -smp 2 -m "$VM_MEM" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$kdir/vmlinux" -initrd "$tmp/initramfs.cpio" -append "$CMDLINE" \
@@ -93,10 +96,11 @@ for k in "${kernels[@]}"; do
 		why="qemu exited with $rc$([ "$rc" != 124 ] || echo " (timed out after ${VM_TIMEOUT}s)")"
 	elif [ "$status" != 0 ]; then
 		why="run_kselftest.sh exit status ${status:-missing}"
-	elif ! check=$("$repo/scripts/ktap-check.sh" "$out.ktap"); then
+	elif ! check=$("$repo/scripts/ktap-check.sh" -J "$tmp/counts.json" "$out.ktap"); then
 		why="invalid KTAP: $check"
 	fi
-	echo "=== $release ($((SECONDS - start)) s)"
+	wall=$((SECONDS - start))
+	echo "=== $release ($wall s)"
 	grep -E '^(not ok|ok) |^# (Totals|Summary)' "$out.ktap" || true
 	[ -z "${check:-}" ] || echo "$check"
 	if [ -n "$why" ]; then
@@ -105,6 +109,8 @@ for k in "${kernels[@]}"; do
 		failed=1
 	else
 		echo "kselftest-vm: $release: ok"
+		printf '{"kernel": "%s", "accel": "%s", "exit": %s, "wall_s": %s, %s\n' \
+			"$release" "$accel" "$status" "$wall" "$(cut -c2- "$tmp/counts.json")" > "$out.json"
 	fi
 	check=
 done
