@@ -11,6 +11,9 @@
 #include <sys/syscall.h>
 #include "test_progs.h"
 
+/* long options without a short one */
+#define OPT_KTAP	0x100
+
 struct test_def {
 	const char *name;
 	void (*run)(void);
@@ -50,6 +53,7 @@ static struct {
 	const char *name;
 	int num;
 	int error_cnt, skip_cnt, sub_succ_cnt, subtest_num;
+	int known_errors;	/* errors of subtests that failed as known */
 	char *log;
 	size_t log_cnt;
 	FILE *log_f;
@@ -63,6 +67,8 @@ static struct {
 } cur;
 
 static int succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt;
+/* tests whose every failure is a known one, and entries that passed */
+static int known_cnt, xpass_cnt;
 /* tests that ran and skipped all they had: if all did, nothing was tested */
 static int skipped_tests;
 
@@ -75,6 +81,142 @@ struct failure {
 
 static struct failure *failures;
 static int failure_cnt;
+
+/*
+ * The known failures: the one list of tests that fail on kernels with a
+ * known bug (known-failures at the top of the source tree, built in; or
+ * --known-failures FILE). A line is "TEST[/SUBTEST] KERNELS REASON": KERNELS
+ * a comma list of series (6.18) or releases (6.18.44), matched against the
+ * running kernel's release as /proc/sys/kernel/osrelease gives it. Such a
+ * failure is reported as XFAIL, with its reason, and does not fail the run;
+ * such a test passing is reported as XPASS: the entry is stale.
+ */
+#include "known_failures.h"
+
+struct known {
+	char *name;	/* TEST or TEST/SUBTEST */
+	char *reason;
+	int line;
+};
+
+static struct known *known;
+static int known_len;
+static const char *known_src = "known-failures";
+static char release[128];
+
+/* @rel is @entry, or @entry followed by a separator: 6.18 matches 6.18.44-x */
+static bool release_matches(const char *entry, const char *rel)
+{
+	size_t n = strlen(entry);
+
+	return n && !strncmp(entry, rel, n) && strchr(".-+", rel[n]) != NULL;
+}
+
+static int known_parse(const char *text)
+{
+	char *copy = strdup(text), *ln, *line_end;
+	int lineno = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (ln = copy; ln && *ln; ln = line_end) {
+		char name[256], kernels[256], *k, *ksave = NULL;
+		struct known *grown;
+		int off = 0;
+		bool hit = false;
+
+		line_end = strchr(ln, '\n');
+		if (line_end)
+			*line_end++ = '\0';
+		lineno++;
+		ln += strspn(ln, " \t");
+		if (!*ln || *ln == '#')
+			continue;
+		if (sscanf(ln, "%255s %255s %n", name, kernels, &off) != 2 || !ln[off]) {
+			fprintf(stderr, "test_progs: %s:%d: expected TEST KERNELS REASON\n",
+				known_src, lineno);
+			free(copy);
+			return -EINVAL;
+		}
+		for (k = strtok_r(kernels, ",", &ksave); k; k = strtok_r(NULL, ",", &ksave))
+			hit |= release_matches(k, release);
+		if (!hit)
+			continue;
+		grown = realloc(known, sizeof(*known) * (known_len + 1));
+		if (!grown) {
+			free(copy);
+			return -ENOMEM;
+		}
+		known = grown;
+		known[known_len].name = strdup(name);
+		known[known_len].reason = strdup(ln + off);
+		known[known_len].line = lineno;
+		known_len++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int known_load(const char *path)
+{
+	FILE *f;
+	char *text = NULL;
+	size_t len = 0;
+	int err;
+
+	f = fopen("/proc/sys/kernel/osrelease", "r");
+	if (!f || !fgets(release, sizeof(release), f)) {
+		fprintf(stderr, "test_progs: cannot read the kernel release: %s\n",
+			strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	release[strcspn(release, "\n")] = '\0';
+	if (!path)
+		return known_parse(known_failures_builtin);
+	known_src = path;
+	f = fopen(path, "r");
+	if (!f || getdelim(&text, &len, '\0', f) < 0) {
+		fprintf(stderr, "test_progs: cannot read %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		free(text);
+		return -1;
+	}
+	fclose(f);
+	err = known_parse(text);
+	free(text);
+	return err;
+}
+
+/* The entry for @name (TEST/SUBTEST, or TEST) on this kernel, or NULL. */
+static const struct known *known_entry(const char *name)
+{
+	size_t n;
+	int i;
+
+	for (i = 0; i < known_len; i++) {
+		if (!strcmp(known[i].name, name))
+			return &known[i];
+		/* a TEST entry covers its subtests */
+		n = strlen(known[i].name);
+		if (!strchr(known[i].name, '/') && !strncmp(known[i].name, name, n) &&
+		    name[n] == '/')
+			return &known[i];
+	}
+	return NULL;
+}
+
+static void known_note(FILE *f, const struct known *k, bool failed, const char *name)
+{
+	if (failed)
+		fprintf(f, "KNOWN: %s (%s:%d)\n", k->reason, known_src, k->line);
+	else
+		fprintf(f, "XPASS: %s passed on %s, where %s:%d expects it to fail: %s\n",
+			name, release, known_src, k->line, "remove the entry if the kernel is fixed");
+}
 
 static bool verbose(void)
 {
@@ -314,6 +456,26 @@ static void ktap_result(FILE *f, const char *indent, int num, const char *name,
 	fputc('\n', f);
 }
 
+/*
+ * A known-failures entry in KTAP: its failure as XFAIL with the entry's
+ * reason in @why, a pass as XPASS (the entry is stale); @why is empty
+ * otherwise. Returns the result to print.
+ */
+static const char *ktap_known(const struct known *k, const char *res, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (!k)
+		return res;
+	if (!strcmp(res, "XFAIL")) {
+		snprintf(why, len, "%s (%s:%d)", k->reason, known_src, k->line);
+	} else if (!strcmp(res, "OK")) {
+		snprintf(why, len, "%s:%d expects a failure on %s: remove the entry if the kernel is fixed",
+			 known_src, k->line, release);
+		res = "XPASS";
+	}
+	return res;
+}
+
 static void ktap_begin(int planned)
 {
 	printf("KTAP version 1\n1..%d\n", planned);
@@ -387,15 +549,20 @@ static void ktap_end(void)
 void test__end_subtest(void)
 {
 	bool failed, verbose_log = verbose();
+	const struct known *k;
 	const char *res;
-	char num[32];
+	char num[32], why[512];
 
 	if (!cur.sub_name)
 		return;
 	failed = cur.error_cnt > cur.sub_errors_before;
 	redirect(cur.log_f);
 	fclose(cur.sub_log_f);
-	if (failed) {
+	k = known_entry(cur.sub_name);
+	if (failed && k) {
+		res = "XFAIL";
+		cur.known_errors += cur.error_cnt - cur.sub_errors_before;
+	} else if (failed) {
 		res = "FAIL";
 		record_failure(cur.sub_name, cur.num, cur.subtest_num, cur.sub_log);
 	} else if (cur.sub_skip) {
@@ -405,12 +572,17 @@ void test__end_subtest(void)
 		res = "OK";
 		cur.sub_succ_cnt++;
 	}
+	if (k && !failed && !cur.sub_skip)
+		xpass_cnt++;
 	if (ktap.on) {
-		ktap_subtest(strchr(cur.sub_name, '/') + 1, res, NULL,
+		res = ktap_known(k, res, why, sizeof(why));
+		ktap_subtest(strchr(cur.sub_name, '/') + 1, res, why[0] ? why : NULL,
 			     cur.sub_log, cur.sub_log_cnt);
 	} else {
 		if (failed || verbose_log)
 			print_log(cur.sub_log, cur.sub_log_cnt);
+		if (k && (failed || !cur.sub_skip))
+			known_note(env.stdout_saved, k, failed, cur.sub_name);
 		snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
 		fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
 	}
@@ -488,7 +660,10 @@ int kern_sync_rcu(void)
 
 static void run_test(const struct test_def *t, int num)
 {
+	const struct known *k;
+	bool known_only;
 	const char *res;
+	char why[512];
 
 	memset(&cur, 0, sizeof(cur));
 	cur.name = t->name;
@@ -505,7 +680,12 @@ static void run_test(const struct test_def *t, int num)
 	fclose(cur.log_f);
 	stderr = env.stderr_saved;
 
-	if (cur.error_cnt)
+	/* failed, but only where the known-failures list says it does */
+	k = cur.subtest_num ? NULL : known_entry(t->name);
+	known_only = cur.error_cnt && (cur.error_cnt == cur.known_errors || k);
+	if (known_only)
+		res = "XFAIL";
+	else if (cur.error_cnt)
 		res = "FAIL";
 	else if (!cur.skip_cnt)
 		res = "OK";
@@ -513,11 +693,16 @@ static void run_test(const struct test_def *t, int num)
 		res = "SKIP";
 	else
 		res = NULL;
+	if (k && !cur.error_cnt && !cur.skip_cnt)
+		xpass_cnt++;
 	if (ktap.on) {
-		ktap_test(t->name, res ?: "OK", NULL, cur.log, cur.log_cnt);
+		res = ktap_known(k, res ?: "OK", why, sizeof(why));
+		ktap_test(t->name, res, why[0] ? why : NULL, cur.log, cur.log_cnt);
 	} else {
 		if (cur.error_cnt || verbose())
 			print_log(cur.log, cur.log_cnt);
+		if (k && (cur.error_cnt || !cur.skip_cnt))
+			known_note(stdout, k, cur.error_cnt, t->name);
 		if (res)
 			printf("#%-7d %s:%s\n", num, t->name, res);
 		else
@@ -526,7 +711,9 @@ static void run_test(const struct test_def *t, int num)
 	}
 	fflush(stdout);
 
-	if (cur.error_cnt) {
+	if (known_only) {
+		known_cnt++;
+	} else if (cur.error_cnt) {
 		fail_cnt++;
 		record_failure(t->name, num, 0, cur.log);
 	} else {
@@ -676,6 +863,8 @@ static void usage(FILE *f)
 		"  -l, --list              list test names and exit\n"
 		"  -J, --json-summary=FILE write a JSON summary to FILE\n"
 		"      --ktap              print KTAP v1 (kselftest's format) instead\n"
+		"      --known-failures=FILE  the known-failures list to use instead of\n"
+		"                          the one built in\n"
 		"  -h, --help              show this help\n");
 }
 
@@ -691,9 +880,11 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "json-summary", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "ktap", no_argument, NULL, 'K' },
+		{ "ktap", no_argument, NULL, OPT_KTAP },
+		{ "known-failures", required_argument, NULL, 'K' },
 		{}
 	};
+	const char *known_path = NULL;
 	int c, i, err = 0, ran;
 
 	env.stdout_saved = stdout;
@@ -736,6 +927,9 @@ int main(int argc, char **argv)
 			json.path = optarg;
 			break;
 		case 'K':
+			known_path = optarg;
+			break;
+		case OPT_KTAP:
 			ktap.on = true;
 			break;
 		case 'h':
@@ -772,6 +966,8 @@ int main(int argc, char **argv)
 			"test_progs: kernel BTF (/sys/kernel/btf/vmlinux) is missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y\n");
 		return 1;
 	}
+	if (known_load(known_path))
+		return 2;
 	if (json.path && json_open(json.path))
 		return 2;
 
@@ -800,11 +996,16 @@ int main(int argc, char **argv)
 		err = 1;
 	if (ktap.on)
 		ktap_end();
-	printf("%sSummary: %d/%d PASSED, %d SKIPPED, %d FAILED\n", ktap.on ? "# " : "",
+	printf("%sSummary: %d/%d PASSED, %d SKIPPED, %d FAILED", ktap.on ? "# " : "",
 	       succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
+	if (known_cnt)
+		printf(", %d KNOWN", known_cnt);
+	if (xpass_cnt)
+		printf(", %d XPASS", xpass_cnt);
+	printf("\n");
 
 	/* kselftest's exit statuses: 4 when all that ran skipped */
-	ran = succ_cnt + fail_cnt;
+	ran = succ_cnt + fail_cnt + known_cnt;
 	if (!ran) {
 		fprintf(stderr, "test_progs: no test matched the selection\n");
 		return 2;
