@@ -469,8 +469,8 @@ static const char *ktap_known(const struct known *k, const char *res, char *why,
 	if (!strcmp(res, "XFAIL")) {
 		snprintf(why, len, "%s (%s:%d)", k->reason, known_src, k->line);
 	} else if (!strcmp(res, "OK")) {
-		snprintf(why, len, "%s:%d expects a failure on %s: remove the entry if the kernel is fixed",
-			 known_src, k->line, release);
+		snprintf(why, len, "%s:%d expects a failure on %s: %s", known_src, k->line,
+			 release, "remove the entry if the kernel is fixed");
 		res = "XPASS";
 	}
 	return res;
