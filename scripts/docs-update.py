@@ -39,7 +39,7 @@ def machine():
 def header(title, source):
     return [f"# {title}", "",
             f"Written by `scripts/docs-update.py` from {source}; do not edit by hand.",
-            "Each section names its date, kernel and machine.", ""]
+            "Each entry names its date, kernel and machine.", ""]
 
 
 def fmt(x, nd=1, unit=""):
@@ -79,8 +79,8 @@ def bench_page(records):
 def kselftest_page(records):
     out = header("The installed kselftest directory in guests",
                  "`scripts/kselftest-vm.sh` records")
-    out += ["`make install`, then `run_kselftest.sh` in a guest that holds only busybox and",
-            "the installed directory. Results count leaves (subtests, and tests without",
+    out += ["`make install`, then `run_kselftest.sh` in a qemu guest (2 vCPUs, on the machine",
+            "named) that holds only busybox and the installed directory. Results count leaves (subtests, and tests without",
             "subtests); known failures count as known, not failed.", "",
             "| kernel | date | machine | accelerator | exit | passed | failed | known | skipped | guest wall |",
             "|---|---|---|---|---|---|---|---|---|---|"]
