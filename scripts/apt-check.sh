@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The private apt configuration (lib.sh) fetches only what verifies: a
 # fresh update against Debian's archive keyring succeeds and a package
-# downloads; the same sources signed-by an empty keyring, or by a key that
-# is not Debian's, are refused with a clear error, and nothing is used.
+# downloads; the same sources signed-by an empty keyring, or by keys that
+# do not sign the archive, are refused with a clear error, nothing kept.
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 LANE=apt-check
@@ -23,10 +23,11 @@ apt_private_update
 echo "apt-check: verified update and download: ok ($(cd "$tmp" && ls -- *.deb))"
 
 # Refused: a throwaway cache whose sources are signed-by an empty keyring,
-# then by a real key that is not Debian's (the first on this host, if any).
+# then by real keys that do not sign the archive today: Debian's removed
+# keys (debian-archive-keyring ships them beside the valid ones).
 : > "$tmp/empty.gpg"
-wrong=$(ls /usr/share/keyrings/*.gpg /etc/apt/keyrings/*.gpg 2>/dev/null |
-	grep -v debian-archive | head -n1 || true)
+wrong=${APT_KEYRING%/*}/debian-archive-removed-keys.gpg
+[ -s "$wrong" ] || wrong=
 for keyring in "$tmp/empty.gpg" ${wrong:+"$wrong"}; do
 	if out=$(CACHE=$tmp/cache APT_KEYRING=$keyring LANE=apt-check bash -c \
 		 '. "$1"; apt_private_update; echo "apt-check: not refused"' _ \
