@@ -266,11 +266,14 @@ done
 
 # 7. git am on the pristine tree, test_progs built after each patch.
 fresh_branch am
+# The tests any patch adds or changes are built too, not pruned.
+own=$(g diff --name-only base series -- "$SELFTESTS/progs/*.c" "$SELFTESTS/prog_tests/*.c" |
+      sed -E 's|.*/||; s/\.c$//' | tr '\n' ' ')
 n=0
 for p in $patches; do
 	n=$((n + 1))
 	g am -q "$p" || { g am --abort || true; die "${p##*/} does not apply with git am"; }
-	tree_prune "$sel"
+	tree_prune "$sel" $own
 	start=$SECONDS
 	tree_build "$sel" "$btf" "$scratch/build.log"
 	echo "patch: git am ${p##*/}: applies, test_progs builds ($((SECONDS - start)) s)"

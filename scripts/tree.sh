@@ -84,15 +84,24 @@ tree_copy() {
 # of the tree), and our files are built next to the upstream tests closest to
 # them. Kept: upstream's cpumask tests, and every progs/X.c whose name the
 # Makefile spells out (light skeletons, linked objects, btf_data.bpf.o for
-# resolve_btfids): the Makefile's rules need them whatever tests exist.
+# resolve_btfids): the Makefile's rules need them whatever tests exist,
+# and the tests named after DIR (a patch series' own, e.g. a fix's).
 # Idempotent.
 tree_prune() {
 	local dir=$1 keep f name
+	shift
 	keep=" $(grep -v -- '-CFLAGS' "$dir/Makefile" |
 		 grep -oE '\b[A-Za-z0-9_]+\.(c|bpf\.o)\b' | sed -E 's/\.(c|bpf\.o)$//' |
-		 sort -u | tr '\n' ' ')"
+		 sort -u | tr '\n' ' ') $* "
 	for f in "$dir"/progs/*.c; do
 		name=${f##*/}; name=${name%.c}
+		[[ $name == cpumask* || $keep == *" $name "* ]] || rm -f "$f"
+	done
+	for f in "$dir"/prog_tests/*.c; do
+		name=${f##*/}; name=${name%.c}
+		[[ $name == cpumask* || $keep == *" $name "* ]] || rm -f "$f"
+	done
+}
 		[[ $name == cpumask* || $keep == *" $name "* ]] || rm -f "$f"
 	done
 	for f in "$dir"/prog_tests/*.c; do
