@@ -244,7 +244,8 @@ int read_kptr_under_rcu_lock(void *ctx)
 
 /*
  * bpf_cpumask_acquire() wants a trusted pointer: a kptr read under RCU is
- * not one; the mask taken out with bpf_kptr_xchg() is. Returns the count.
+ * not one; the mask taken out with bpf_kptr_xchg() is. Returns 2 when the
+ * new reference reads the slot's mask, which holds CPU 0.
  */
 SEC("syscall")
 __failure __msg("R1 must be referenced or trusted")
@@ -260,7 +261,7 @@ int acquire_kptr_read_under_rcu(void *ctx)
 	mask = v->cpumask;
 	if (mask) {
 		ref = bpf_cpumask_acquire(mask);
-		refs = ref->usage.refs.counter;
+		refs = bpf_cpumask_test_cpu(0, cast(ref)) + 1;
 		bpf_cpumask_release(ref);
 	}
 	bpf_rcu_read_unlock();
@@ -280,7 +281,7 @@ int acquire_kptr_taken_out(void *ctx)
 	mask = bpf_kptr_xchg(&v->cpumask, NULL);
 	if (mask) {
 		ref = bpf_cpumask_acquire(mask);
-		refs = ref->usage.refs.counter;
+		refs = bpf_cpumask_test_cpu(0, cast(ref)) + 1;
 		bpf_cpumask_release(ref);
 		mask = bpf_kptr_xchg(&v->cpumask, mask);
 		if (mask)
