@@ -88,25 +88,19 @@ tree_copy() {
 # and the tests named after DIR (a patch series' own, e.g. a fix's).
 # Idempotent.
 tree_prune() {
-	local dir=$1 keep f name
+	local dir=$1 keep own f name
 	shift
+	own=" $* "
 	keep=" $(grep -v -- '-CFLAGS' "$dir/Makefile" |
 		 grep -oE '\b[A-Za-z0-9_]+\.(c|bpf\.o)\b' | sed -E 's/\.(c|bpf\.o)$//' |
-		 sort -u | tr '\n' ' ') $* "
+		 sort -u | tr '\n' ' ')$own"
 	for f in "$dir"/progs/*.c; do
 		name=${f##*/}; name=${name%.c}
 		[[ $name == cpumask* || $keep == *" $name "* ]] || rm -f "$f"
 	done
 	for f in "$dir"/prog_tests/*.c; do
 		name=${f##*/}; name=${name%.c}
-		[[ $name == cpumask* || $keep == *" $name "* ]] || rm -f "$f"
-	done
-}
-		[[ $name == cpumask* || $keep == *" $name "* ]] || rm -f "$f"
-	done
-	for f in "$dir"/prog_tests/*.c; do
-		name=${f##*/}
-		[[ $name == cpumask* ]] || rm -f "$f"
+		[[ $name == cpumask* || $own == *" $name "* ]] || rm -f "$f"
 	done
 }
 
