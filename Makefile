@@ -87,6 +87,14 @@ $(OUTPUT)/tests.h: $(TEST_SRCS) FORCE | $(OUTPUT)
 		     END { printf "#define TEST_LIST%s\n", list }' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
+# The known-failures list, built into the runner as a C string, so that
+# every copy of test_progs (a guest, an installed directory) carries it.
+$(OUTPUT)/known_failures.h: known-failures | $(OUTPUT)
+	$(Q)sed -e 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $< | \
+		{ echo 'static const char known_failures_builtin[] ='; cat; echo '\t"";'; } > $@
+
+$(OUTPUT)/obj/harness/test_progs.o: $(OUTPUT)/known_failures.h
+
 $(OUTPUT):
 	$(Q)mkdir -p $@
 

@@ -50,6 +50,7 @@ static struct {
 	const char *name;
 	int num;
 	int error_cnt, skip_cnt, sub_succ_cnt, subtest_num;
+	int known_errors;	/* errors of subtests that failed as known */
 	char *log;
 	size_t log_cnt;
 	FILE *log_f;
@@ -63,6 +64,8 @@ static struct {
 } cur;
 
 static int succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt;
+/* tests whose every failure is a known one, and entries that passed */
+static int known_cnt, xpass_cnt;
 /* tests that ran and skipped all they had: if all did, nothing was tested */
 static int skipped_tests;
 
@@ -75,6 +78,142 @@ struct failure {
 
 static struct failure *failures;
 static int failure_cnt;
+
+/*
+ * The known failures: the one list of tests that fail on kernels with a
+ * known bug (known-failures at the top of the source tree, built in; or
+ * --known-failures FILE). A line is "TEST[/SUBTEST] KERNELS REASON": KERNELS
+ * a comma list of series (6.18) or releases (6.18.44), matched against the
+ * running kernel's release as /proc/sys/kernel/osrelease gives it. Such a
+ * failure is reported as XFAIL, with its reason, and does not fail the run;
+ * such a test passing is reported as XPASS: the entry is stale.
+ */
+#include "known_failures.h"
+
+struct known {
+	char *name;	/* TEST or TEST/SUBTEST */
+	char *reason;
+	int line;
+};
+
+static struct known *known;
+static int known_len;
+static const char *known_src = "known-failures";
+static char release[128];
+
+/* @rel is @entry, or @entry followed by a separator: 6.18 matches 6.18.44-x */
+static bool release_matches(const char *entry, const char *rel)
+{
+	size_t n = strlen(entry);
+
+	return n && !strncmp(entry, rel, n) && strchr(".-+", rel[n]) != NULL;
+}
+
+static int known_parse(const char *text)
+{
+	char *copy = strdup(text), *ln, *line_end;
+	int lineno = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (ln = copy; ln && *ln; ln = line_end) {
+		char name[256], kernels[256], *k, *ksave = NULL;
+		struct known *grown;
+		int off = 0;
+		bool hit = false;
+
+		line_end = strchr(ln, '\n');
+		if (line_end)
+			*line_end++ = '\0';
+		lineno++;
+		ln += strspn(ln, " \t");
+		if (!*ln || *ln == '#')
+			continue;
+		if (sscanf(ln, "%255s %255s %n", name, kernels, &off) != 2 || !ln[off]) {
+			fprintf(stderr, "test_progs: %s:%d: expected TEST KERNELS REASON\n",
+				known_src, lineno);
+			free(copy);
+			return -EINVAL;
+		}
+		for (k = strtok_r(kernels, ",", &ksave); k; k = strtok_r(NULL, ",", &ksave))
+			hit |= release_matches(k, release);
+		if (!hit)
+			continue;
+		grown = realloc(known, sizeof(*known) * (known_len + 1));
+		if (!grown) {
+			free(copy);
+			return -ENOMEM;
+		}
+		known = grown;
+		known[known_len].name = strdup(name);
+		known[known_len].reason = strdup(ln + off);
+		known[known_len].line = lineno;
+		known_len++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int known_load(const char *path)
+{
+	FILE *f;
+	char *text = NULL;
+	size_t len = 0;
+	int err;
+
+	f = fopen("/proc/sys/kernel/osrelease", "r");
+	if (!f || !fgets(release, sizeof(release), f)) {
+		fprintf(stderr, "test_progs: cannot read the kernel release: %s\n",
+			strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	release[strcspn(release, "\n")] = '\0';
+	if (!path)
+		return known_parse(known_failures_builtin);
+	known_src = path;
+	f = fopen(path, "r");
+	if (!f || getdelim(&text, &len, '\0', f) < 0) {
+		fprintf(stderr, "test_progs: cannot read %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		free(text);
+		return -1;
+	}
+	fclose(f);
+	err = known_parse(text);
+	free(text);
+	return err;
+}
+
+/* The entry for @name (TEST/SUBTEST, or TEST) on this kernel, or NULL. */
+static const struct known *known_entry(const char *name)
+{
+	size_t n;
+	int i;
+
+	for (i = 0; i < known_len; i++) {
+		if (!strcmp(known[i].name, name))
+			return &known[i];
+		/* a TEST entry covers its subtests */
+		n = strlen(known[i].name);
+		if (!strchr(known[i].name, '/') && !strncmp(known[i].name, name, n) &&
+		    name[n] == '/')
+			return &known[i];
+	}
+	return NULL;
+}
+
+static void known_note(FILE *f, const struct known *k, bool failed, const char *name)
+{
+	if (failed)
+		fprintf(f, "KNOWN: %s (%s:%d)\n", k->reason, known_src, k->line);
+	else
+		fprintf(f, "XPASS: %s passed on %s, where %s:%d expects it to fail: %s\n",
+			name, release, known_src, k->line, "remove the entry if the kernel is fixed");
+}
 
 static bool verbose(void)
 {
@@ -250,6 +389,7 @@ static bool should_run_subtest(int num, const char *sub)
 void test__end_subtest(void)
 {
 	bool failed, verbose_log = verbose();
+	const struct known *k;
 	const char *res;
 	char num[32];
 
@@ -258,7 +398,11 @@ void test__end_subtest(void)
 	failed = cur.error_cnt > cur.sub_errors_before;
 	redirect(cur.log_f);
 	fclose(cur.sub_log_f);
-	if (failed) {
+	k = known_entry(cur.sub_name);
+	if (failed && k) {
+		res = "XFAIL";
+		cur.known_errors += cur.error_cnt - cur.sub_errors_before;
+	} else if (failed) {
 		res = "FAIL";
 		record_failure(cur.sub_name, cur.num, cur.subtest_num, cur.sub_log);
 	} else if (cur.sub_skip) {
@@ -270,6 +414,10 @@ void test__end_subtest(void)
 	}
 	if (failed || verbose_log)
 		print_log(cur.sub_log, cur.sub_log_cnt);
+	if (k && (failed || !cur.sub_skip))
+		known_note(env.stdout_saved, k, failed, cur.sub_name);
+	if (k && !failed && !cur.sub_skip)
+		xpass_cnt++;
 	snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
 	fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
 	free(cur.sub_log);
@@ -346,6 +494,8 @@ int kern_sync_rcu(void)
 
 static void run_test(const struct test_def *t, int num)
 {
+	const struct known *k;
+	bool known_only;
 	const char *res;
 
 	memset(&cur, 0, sizeof(cur));
@@ -363,7 +513,12 @@ static void run_test(const struct test_def *t, int num)
 	fclose(cur.log_f);
 	stderr = env.stderr_saved;
 
-	if (cur.error_cnt)
+	/* failed, but only where the known-failures list says it does */
+	k = cur.subtest_num ? NULL : known_entry(t->name);
+	known_only = cur.error_cnt && (cur.error_cnt == cur.known_errors || k);
+	if (known_only)
+		res = "XFAIL";
+	else if (cur.error_cnt)
 		res = "FAIL";
 	else if (!cur.skip_cnt)
 		res = "OK";
@@ -373,6 +528,10 @@ static void run_test(const struct test_def *t, int num)
 		res = NULL;
 	if (cur.error_cnt || verbose())
 		print_log(cur.log, cur.log_cnt);
+	if (k && (cur.error_cnt || !cur.skip_cnt))
+		known_note(stdout, k, cur.error_cnt, t->name);
+	if (k && !cur.error_cnt && !cur.skip_cnt)
+		xpass_cnt++;
 	if (res)
 		printf("#%-7d %s:%s\n", num, t->name, res);
 	else
@@ -380,7 +539,9 @@ static void run_test(const struct test_def *t, int num)
 		       cur.skip_cnt, cur.subtest_num);
 	fflush(stdout);
 
-	if (cur.error_cnt) {
+	if (known_only) {
+		known_cnt++;
+	} else if (cur.error_cnt) {
 		fail_cnt++;
 		record_failure(t->name, num, 0, cur.log);
 	} else {
@@ -529,6 +690,8 @@ static void usage(FILE *f)
 		"                          verbose output)\n"
 		"  -l, --list              list test names and exit\n"
 		"  -J, --json-summary=FILE write a JSON summary to FILE\n"
+		"      --known-failures=FILE  the known-failures list to use instead of\n"
+		"                          the one built in\n"
 		"  -h, --help              show this help\n");
 }
 
@@ -544,8 +707,10 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "json-summary", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "known-failures", required_argument, NULL, 'K' },
 		{}
 	};
+	const char *known_path = NULL;
 	int c, i, err = 0, ran;
 
 	env.stdout_saved = stdout;
@@ -587,6 +752,9 @@ int main(int argc, char **argv)
 		case 'J':
 			json.path = optarg;
 			break;
+		case 'K':
+			known_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -621,6 +789,8 @@ int main(int argc, char **argv)
 			"test_progs: kernel BTF (/sys/kernel/btf/vmlinux) is missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y\n");
 		return 1;
 	}
+	if (known_load(known_path))
+		return 2;
 	if (json.path && json_open(json.path))
 		return 2;
 
@@ -642,11 +812,16 @@ int main(int argc, char **argv)
 	}
 	if (json.f && json_write())
 		err = 1;
-	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED\n",
+	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED",
 	       succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
+	if (known_cnt)
+		printf(", %d KNOWN", known_cnt);
+	if (xpass_cnt)
+		printf(", %d XPASS", xpass_cnt);
+	printf("\n");
 
 	/* kselftest's exit statuses: 4 when all that ran skipped */
-	ran = succ_cnt + fail_cnt;
+	ran = succ_cnt + fail_cnt + known_cnt;
 	if (!ran) {
 		fprintf(stderr, "test_progs: no test matched the selection\n");
 		return 2;

@@ -89,6 +89,15 @@ bool test__report(bool ok, const char *func, const char *tag, const char *fmt, .
 		     "actual '%s' != expected '%s'\n", ___act, ___exp);	\
 })
 
+#define ASSERT_STRNEQ(actual, expected, len, name) ({			\
+	const char *___act = (actual);					\
+	const char *___exp = (expected);				\
+	int ___len = (len);						\
+	test__report(strncmp(___act, ___exp, ___len) == 0, __func__, name, \
+		     "actual '%.*s' != expected '%.*s'\n",		\
+		     ___len, ___act, ___len, ___exp);			\
+})
+
 #define ASSERT_HAS_SUBSTR(str, substr, name) ({				\
 	const char *___str = (str);					\
 	const char *___substr = (substr);				\

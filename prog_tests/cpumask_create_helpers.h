@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The helpers more than one cpumask_create test needs: what differs per
- * kernel version, in one marked block; probes of what this kernel lets the
- * tests do, each returning NULL when the feature is there or the reason it
- * is not, for skip_because() to print; run a program, load one program of
+ * The helpers more than one cpumask_create test needs: which program types
+ * may call the kfunc; probes of what this kernel lets the tests do, each
+ * returning NULL when the feature is there or the reason it is not, for
+ * skip_because() to print; run a program, load one program of
  * an object, pin and restore CPU affinity, wait for an RCU grace period.
  */
 #ifndef __CPUMASK_CREATE_HELPERS_H
@@ -19,103 +19,114 @@
 #include <arpa/inet.h>
 #include <bpf/btf.h>
 
-#define KVER(a, b)	((a) << 8 | (b))
-
-/* The running kernel's major.minor as KVER(), 0 if uname cannot tell. */
-static inline int running_kernel(void)
-{
-	struct utsname u;
-	int major, minor;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return KVER(major, minor);
-}
-
 #define CPUMASK_CREATE_NOT_ALLOWED \
 	"calling kernel function bpf_cpumask_create is not allowed"
 
 /*
- * ---- Per-version facts -------------------------------------------------
- * What differs between kernels, each with the first Debian kernel where it
- * was observed booted (./run.sh --vm SERIES) and, where we read it, why.
- * Nothing here is a guess: a fact no booted kernel showed does not belong.
+ * Which program types may call bpf_cpumask_create() (and the other cpumask
+ * kfuncs) is the one fact no probe can tell apart from a regression: only
+ * loading says, and that is the test. So each type has a floor, the release
+ * whose upstream first allowed it, and the verdict is: allowed anywhere
+ * passes (before the floor: a backport), refused from the floor on fails (a
+ * kernel lost it), refused before it skips. A type with no floor (0) is
+ * refused everywhere. The release comes from uname() and only ever raises
+ * what is required: a kernel that claims to be older (a distribution's
+ * numbering, setarch --uname-2.6) is asked for less, never refused more.
  */
+#define KERNEL_RELEASE(a, b)	((a) << 8 | (b))
 
-/*
- * The first kernel whose verifier lets programs of @type call
- * bpf_cpumask_create() (and the other cpumask kfuncs), as KVER(); 0: none.
- */
-static inline int cpumask_create_allowed_since(enum bpf_prog_type type)
+static inline int cpumask_create_allowed_floor(enum bpf_prog_type type)
 {
 	switch (type) {
 	/* the kfunc came in 6.3 with its set registered for these */
 	case BPF_PROG_TYPE_TRACING:
 	case BPF_PROG_TYPE_LSM:		/* LSM shares TRACING's kfuncs */
 	case BPF_PROG_TYPE_STRUCT_OPS:
-		return KVER(6, 3);
+		return KERNEL_RELEASE(6, 3);
 	/* a8e03b6bbb2c ("bpf: Allow invoking kfuncs from BPF_PROG_TYPE_SYSCALL progs") */
 	case BPF_PROG_TYPE_SYSCALL:
-		return KVER(6, 10);
+		return KERNEL_RELEASE(6, 10);
 	/* "bpf: allow kfuncs within normal tracepoint programs", perf_event too */
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_PERF_EVENT:
-		return KVER(6, 12);
-	/*
-	 * btf.c maps RAW_TRACEPOINT to the tracing kfunc hook. Observed:
-	 * refused on the 6.19.14 guest, allowed on the 7.0.13 guest.
-	 */
+		return KERNEL_RELEASE(6, 12);
+	/* btf.c maps RAW_TRACEPOINT to the tracing kfunc hook (refused by 6.19.14, allowed by 7.0.13) */
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
-		return KVER(7, 0);
+		return KERNEL_RELEASE(7, 0);
 	default:
 		return 0;
 	}
 }
 
-/*
- * From 7.1 a kptr in a map element survives the element's update or delete
- * from user space: bpf_obj_cancel_fields() only cancels timers and the like;
- * the destructor runs when the element's memory is freed (htab_mem_dtor(),
- * or at map free for preallocated maps), and a new element built in that
- * memory keeps the kptr. Observed: 7.1.13 guest; the 7.0.13 guest runs the
- * destructor at the update or delete.
- */
-static inline bool kptr_survives_update_and_delete(void)
+/* The running kernel's release as uname() reports it; 0 if it cannot tell. */
+static inline int kernel_release(void)
 {
-	return running_kernel() >= KVER(7, 1);
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return KERNEL_RELEASE(major, minor);
+}
+
+/* @type may be refused here: its floor is above the running kernel's release. */
+static inline bool cpumask_create_before_floor(enum bpf_prog_type type)
+{
+	int floor = cpumask_create_allowed_floor(type);
+
+	return floor && kernel_release() < floor;
 }
 
 /*
- * Releasing a pointer the program holds no reference on (released already,
- * still stored in a map, the task's own mask). Observed: through 7.1.13 the
- * verifier says "R1 type=scalar expected=fp" (EACCES) once it was released,
- * "R1 must be referenced or trusted" (EINVAL) otherwise; from the 7.2.13
- * guest it names the rule, RELEASE_UNREFERENCED, with EINVAL for all.
+ * After loading a program of @type that calls the kfunc: the verdict, as
+ * above, from @allowed (it loaded) and its verifier @log. Returns true when
+ * the program loaded and may, false otherwise (failed here if it must not
+ * have been refused).
  */
-static inline bool release_checks_reference(void)
+static inline bool cpumask_create_type_verdict(enum bpf_prog_type type, bool allowed,
+					       const char *log)
 {
-	return running_kernel() >= KVER(7, 2);
-}
+	const char *name = libbpf_bpf_prog_type_str(type);
+	int floor = cpumask_create_allowed_floor(type);
 
-#define RELEASE_UNREFERENCED \
-	"release kfunc bpf_cpumask_release expects referenced PTR_TO_BTF_ID passed to R1"
-/* ---- end of per-version facts ----------------------------------------- */
-
-/*
- * After a failed load whose verifier @log refuses the kfunc to @type: on a
- * kernel older than the first that allows it, skip the subtest, say why and
- * return true. Anywhere else the refusal is a failure for the caller.
- */
-static inline bool skip_refused_prog_type(enum bpf_prog_type type, const char *log)
-{
-	int since = cpumask_create_allowed_since(type);
-
-	if (!since || running_kernel() >= since || !strstr(log, CPUMASK_CREATE_NOT_ALLOWED))
+	if (allowed) {
+		if (cpumask_create_before_floor(type))
+			printf("%s: allowed before %d.%d: backported?\n", name,
+			       floor >> 8, floor & 0xff);
+		if (!floor)
+			PRINT_FAIL("%s programs may call bpf_cpumask_create: no kernel allowed that\n",
+				   name);
+		return !!floor;
+	}
+	if (!ASSERT_HAS_SUBSTR(log, CPUMASK_CREATE_NOT_ALLOWED, "refused for the program type"))
 		return false;
-	printf("SKIP: %s programs may call bpf_cpumask_create from %d.%d on: %s\n",
-	       libbpf_bpf_prog_type_str(type), since >> 8, since & 0xff,
-	       CPUMASK_CREATE_NOT_ALLOWED);
-	test__skip();
+	if (cpumask_create_before_floor(type))
+		printf("%s: refused; allowed from %d.%d on\n", name, floor >> 8, floor & 0xff);
+	else if (floor)
+		PRINT_FAIL("%s programs may call bpf_cpumask_create from %d.%d on, but: %s\n",
+			   name, floor >> 8, floor & 0xff, CPUMASK_CREATE_NOT_ALLOWED);
+	return false;
+}
+
+/*
+ * After a failed load: true when the verifier refused the kfunc to @type,
+ * judged by cpumask_create_type_verdict(); the subtest, which needed the
+ * program, then skips where the type's floor allows the refusal. False for
+ * any other failure, the caller's to report.
+ */
+static inline bool refused_for_prog_type(enum bpf_prog_type type, const char *log)
+{
+	int floor = cpumask_create_allowed_floor(type);
+
+	if (!strstr(log, CPUMASK_CREATE_NOT_ALLOWED))
+		return false;
+	cpumask_create_type_verdict(type, false, log);
+	if (cpumask_create_before_floor(type)) {
+		printf("SKIP: %s programs may call bpf_cpumask_create from %d.%d on: %s\n",
+		       libbpf_bpf_prog_type_str(type), floor >> 8, floor & 0xff,
+		       CPUMASK_CREATE_NOT_ALLOWED);
+		test__skip();
+	}
 	return true;
 }
 
@@ -150,6 +161,7 @@ static inline const char *cpumask_create_unsupported(void)
 			reason = "not root: loading BPF programs needs root";
 		else
 			reason = probe_btf_func("bpf_cpumask_create");
+		printf("probe: bpf_cpumask_create: %s\n", reason ?: "available");
 	}
 	return reason;
 }
@@ -192,6 +204,7 @@ static inline const char *trampoline_unsupported(void)
 	if (fd < 0) {
 		snprintf(reason, sizeof(reason),
 			 "kernel refuses trampoline programs (fentry load: %s)", strerror(errno));
+		printf("probe: trampolines: %s\n", reason);
 		return ret = reason;
 	}
 	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
@@ -201,7 +214,9 @@ static inline const char *trampoline_unsupported(void)
 	else
 		close(link);
 	close(fd);
-	return ret = link < 0 ? reason : NULL;
+	ret = link < 0 ? reason : NULL;
+	printf("probe: trampolines: %s\n", ret ?: "available");
+	return ret;
 }
 
 /* Run @prog once with BPF_PROG_TEST_RUN: true when it ran and returned 0. */

@@ -508,7 +508,7 @@ static struct cpumask_create_kfuncs *load_only(const char *prog_name)
 	err = cpumask_create_kfuncs__load(skel);
 	if (!err)
 		return skel;
-	if (!skip_refused_prog_type(BPF_PROG_TYPE_SYSCALL, load_log)) {
+	if (!refused_for_prog_type(BPF_PROG_TYPE_SYSCALL, load_log)) {
 		ASSERT_OK(err, "load");
 		printf("%s", load_log);
 	}

@@ -103,7 +103,7 @@ void test_cpumask_create_null_path(void)
 	bpf_program__set_log_buf(skel->progs.hold_until_null, log, sizeof(log));
 	if (cpumask_create_null_path__load(skel)) {
 		/* SYSCALL programs may call the kfunc from 6.10 on */
-		if (!skip_refused_prog_type(BPF_PROG_TYPE_SYSCALL, log))
+		if (!refused_for_prog_type(BPF_PROG_TYPE_SYSCALL, log))
 			PRINT_FAIL("load: %s\n", log);
 		goto out;
 	}

@@ -67,7 +67,7 @@ static bool load_or_skip(struct cpumask_create_prog_types *skel, enum bpf_prog_t
 	err = cpumask_create_prog_types__load(skel);
 	if (!err)
 		return true;
-	if (!skip_refused_prog_type(type, load_log)) {
+	if (!refused_for_prog_type(type, load_log)) {
 		ASSERT_OK(err, "load");
 		printf("%s", load_log);
 	}

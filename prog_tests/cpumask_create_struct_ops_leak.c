@@ -8,12 +8,12 @@
  * program to the return-value check, which looks at it only for operators
  * that return a pointer: the program loads, and every call leaks a mask.
  *
- * What the kernel does decides what is asserted: where the verifier refuses
- * the program, the refusal and its twin (the same body, releasing the mask)
- * loading and running; where it accepts it, the leak: the operator runs on
- * loopback connections and creates a mask per call, and none of those
- * masks is ever freed, counted where masks are freed (bpf_cpumask_release())
- * while the twin's masks, counted there the same way, all are.
+ * The test asserts the refusal, and its twin (the same body, releasing the
+ * mask) loading and running, its masks all freed. A kernel that loads the
+ * leaking operator fails it (known-failures lists the kernels and the fix);
+ * the test then shows the leak: the operator runs on loopback connections
+ * and creates a mask per call, and none of those masks is ever freed,
+ * counted where masks are freed (bpf_cpumask_release()) like the twin's.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -89,7 +89,7 @@ open_with(const struct leak_case *c, bool leaky, bool twin, bool count_frees)
 /*
  * Load the leaking operator alone. Returns 1 when the verifier refuses it
  * for the reference left in R0 (6.12, or a kernel with the fix), 0 when it
- * accepts it (the bug), -1 on anything else.
+ * accepts it (the bug: a failure), -1 on anything else.
  */
 static int leaky_verdict(const struct leak_case *c)
 {
@@ -102,7 +102,7 @@ static int leaky_verdict(const struct leak_case *c)
 	err = cpumask_create_struct_ops_leak__load(skel);
 	cpumask_create_struct_ops_leak__destroy(skel);
 	if (!err) {
-		printf("BUG: %s: %s; every call leaks a mask\n", c->op, LEAK_BUG);
+		PRINT_FAIL("%s: %s; every call leaks a mask\n", c->op, LEAK_BUG);
 		return 0;
 	}
 	if (!ASSERT_HAS_SUBSTR(load_log, LEAK_MSG, "why the leaking operator is refused")) {
@@ -193,11 +193,10 @@ static void test_cc(const struct leak_case *c)
 	ASSERT_EQ(skel->bss->twin_released, skel->bss->twin_created, "twin's masks freed");
 	if (fixed)
 		goto out;
-	/* ... the leaking operator's never */
-	if (ASSERT_EQ(skel->bss->leaky_released, 0, "leaked masks freed"))
-		printf("BUG: %s: %u masks created, %u freed %s\n", c->op,
-		       skel->bss->leaky_created, skel->bss->leaky_released,
-		       "after the sockets and the congestion control are gone");
+	/* ... the leaking operator's, on a kernel that loaded it, never */
+	printf("%s: %u masks created, %u freed %s\n", c->op,
+	       skel->bss->leaky_created, skel->bss->leaky_released,
+	       "after the sockets and the congestion control are gone");
 out:
 	cpumask_create_struct_ops_leak__destroy(skel);
 }

@@ -39,15 +39,16 @@ static __always_inline struct mask_slot *seeded_slot(void)
 /*
  * A release turns every copy of the pointer into a scalar. The mask is
  * checked for NULL, so the rejection is at the second call, which finds a
- * scalar where it wants memory; from 7.2 the verifier names the rule. The
- * three releases of an unreferenced pointer here are also checked per
- * kernel version, errno included, by cpumask_create_verifier.c.
+ * scalar where it wants memory (or, on some kernels, a pointer that must be
+ * referenced); from 7.2 the verifier names the rule. The three releases of
+ * an unreferenced pointer here are also checked, the errno each wording
+ * comes with and where the log stops, by cpumask_create_verifier.c.
  */
 SEC("syscall")
 __failure
 __msg("call bpf_cpumask_release#")
 __msg("call bpf_cpumask_release#")
-__msg("{{(R1 type=scalar expected=fp|expects referenced PTR_TO_BTF_ID passed to R1)}}")
+__msg("{{(R1 type=scalar expected=fp|R1 must be referenced or trusted|expects referenced PTR_TO_BTF_ID passed to R1)}}")
 int release_twice_after_null_check(void *ctx)
 {
 	struct bpf_cpumask *mask = bpf_cpumask_create();

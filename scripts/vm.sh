@@ -34,9 +34,10 @@
 # failure; known failures do not count as failures (test_progs exits 0).
 #
 # Environment: TEST_PROGS (default $OUTPUT/test_progs), OUTPUT, CACHE, KDIR,
-# QEMU, VM_TIMEOUT (seconds per guest, default 300, and 8 more per vCPU
-# in a wide guest), VM_MEM (default 2G), VM_CPUS (default 2), VM_JOBS
-# (default 1), VM_JSON.
+# VM_UNAME26 (1: run test_progs under setarch --uname-2.6, a release string
+# that lies, to show no verdict depends on it), QEMU, VM_TIMEOUT (seconds
+# per guest, default 300, and 8 more per vCPU in a wide guest), VM_MEM
+# (default 2G), VM_CPUS (default 2), VM_JOBS (default 1), VM_JSON.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -125,21 +126,33 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# copy_libs BINARY ROOT: the libraries BINARY links, at their paths in ROOT.
+copy_libs() {
+	local libs lib missing
+
+	libs=$(ldd "$1" 2>/dev/null || true)
+	missing=$(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ' || true)
+	[ -z "$missing" ] || die "$1: libraries not found:$missing"
+	for lib in $(grep -o '/[^ ]*' <<< "$libs"); do
+		mkdir -p "$2$(dirname "$lib")"
+		cp -L "$lib" "$2$lib"
+	done
+}
+
 # The initramfs, shared by every kernel: busybox, test_progs, its libraries
 # (at the paths the dynamic loader looks in), the arguments one per line.
 build_initramfs() {
-	local root=$tmp/root libs lib missing
+	local root=$tmp/root
 
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
-	libs=$(ldd "$TEST_PROGS" 2>/dev/null || true)
-	missing=$(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ' || true)
-	[ -z "$missing" ] || die "$TEST_PROGS: libraries not found:$missing"
-	for lib in $(grep -o '/[^ ]*' <<< "$libs"); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
+	copy_libs "$TEST_PROGS" "$root"
+	if [ "${VM_UNAME26:-}" = 1 ]; then
+		cp "$(command -v setarch)" "$root/usr/bin/setarch"
+		copy_libs "$root/usr/bin/setarch" "$root"
+		echo "/usr/bin/setarch x86_64 --uname-2.6" > "$root/wrap"
+	fi
 	[ $# -eq 0 ] || printf '%s\n' "$@" > "$root/args"
 	cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
@@ -164,7 +177,8 @@ cd /opt/test_progs
 possible=$(cat /sys/devices/system/cpu/possible)
 {
 	echo "vm.sh: nr_cpu_ids $((${possible##*[-,]} + 1))"
-	./test_progs "$@"
+	[ ! -f /wrap ] || echo "vm.sh: uname -r says $($(cat /wrap) uname -r)"
+	$(cat /wrap 2>/dev/null) ./test_progs "$@"
 	echo "vm.sh: exit status $?"
 } > /dev/ttyS1 2>&1
 poweroff -f
