@@ -21,9 +21,9 @@
 # Prints per kernel "=== RELEASE (nr_cpu_ids N)" and test_progs' output,
 # in the order the kernels were named, then a table: passed, skipped,
 # failed and known failures (test_progs' built-in known-failures list)
-# from test_progs' Summary line. The same goes to
-# VM_JSON (default $OUTPUT/vm.json) after each guest, with the date, host
-# kernel and machine; "points" alone also turns it into docs/vm-points.md
+# from test_progs' Summary line. The same goes to VM_JSON (default
+# $OUTPUT/vm.json) after each guest, with the date, host kernel and
+# machine; "points" alone also turns it into docs/vm-points.md
 # (scripts/vm-doc.sh). Each guest's console and test_progs output stay in
 # $VM_LOGS/RELEASE-Ncpu.{console,out} (default $CACHE/vm-logs) until the
 # next guest of that kernel and width.
@@ -322,10 +322,10 @@ run_guest() {
 # The results so far, in the order the kernels were named, to VM_JSON and,
 # for "points", to docs/vm-points.md.
 write_results() {
-	local json=()
+	local json=() n
 
-	for i in "${!images[@]}"; do
-		[ ! -f "$tmp/$i.json" ] || json+=("$tmp/$i.json")
+	for n in "${!images[@]}"; do
+		[ ! -f "$tmp/$n.json" ] || json+=("$tmp/$n.json")
 	done
 	jq -n --arg date "$date" --arg host "$(uname -r)" --arg machine "$machine" \
 		--arg load "$load" --arg end_load "$(cut -d' ' -f1-3 /proc/loadavg)" \
@@ -396,6 +396,10 @@ for i in "${!images[@]}"; do
 done
 wait || true
 flush
+if [ "$shown" != ${#images[@]} ]; then
+	echo "vm.sh: only $shown of ${#images[@]} guests reported"
+	failed=1
+fi
 
 echo
 printf '%-32s %9s %8s %7s %6s %5s %8s  %s\n' kernel passed skipped failed known exit wall result
