@@ -3,6 +3,7 @@
 #                VMLINUX_BTF -> vmlinux.h -> progs/*.bpf.o -> *.skel.h
 #                prog_tests/*.c + harness/*.c + skeletons -> test_progs
 #                test_progs -> "make vm": run in Debian kernels under qemu
+#                test_progs (static) -> "make install": kselftest's directory
 
 CACHE		?= $(HOME)/.cache/cpumask-selftests
 KDIR		?= $(CACHE)/linux
@@ -41,7 +42,7 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all vm clean check-kdir in-tree patch check-docs bench FORCE
+.PHONY: all vm clean check-kdir in-tree patch check-docs bench install run_tests FORCE
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -116,6 +117,33 @@ bench: $(OUTPUT)/bench
 $(OUTPUT)/bench: $(BENCH_OBJS) $(LIBBPF_A)
 	$(Q)echo "  LINK     $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $(BENCH_OBJS) $(LIBBPF_A) $(LDLIBS) -lm
+
+# kselftest's targets. "make install INSTALL_PATH=DIR" puts in DIR all a
+# test machine needs, with no compiler, bpftool or kernel tree there: the
+# runner linked statically (its BPF objects are inside it, in the
+# skeletons), the entry point run_kselftest.sh, kselftest-list.txt, the
+# config fragment and the known failures. "make run_tests" installs into
+# the build directory and runs that: KTAP on stdout. The entry point exits
+# 0, 1 (a test failed) or 4 (every test skipped); make fails only on a
+# failure, as kselftest counts a run that skipped everything as a skip.
+INSTALL_PATH	?= $(OUTPUT)/kselftest
+override INSTALL_PATH := $(abspath $(INSTALL_PATH))
+
+$(OUTPUT)/static/test_progs: $(USER_OBJS) $(LIBBPF_A)
+	$(Q)$(if $(SANITIZE),echo "install: SANITIZE=1 cannot link statically" >&2; exit 1)
+	$(Q)echo "  LINK     $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
+
+install: $(OUTPUT)/static/test_progs
+	$(Q)echo "  INSTALL  $(INSTALL_PATH)"
+	$(Q)mkdir -p $(INSTALL_PATH)
+	$(Q)install -m 755 $< harness/run_kselftest.sh $(INSTALL_PATH)/
+	$(Q)install -m 644 config $(wildcard known-failures) $(INSTALL_PATH)/
+	$(Q)echo "bpf_cpumask_create:test_progs" > $(INSTALL_PATH)/kselftest-list.txt
+
+run_tests: install
+	$(Q)$(INSTALL_PATH)/run_kselftest.sh $(TEST_ARGS) || [ $$? = 4 ]
 
 # VM_KERNELS: series (6.1, 6.12) or image paths; empty: scripts/vm.sh's default.
 vm: $(OUTPUT)/test_progs

@@ -11,6 +11,9 @@
 #include <sys/syscall.h>
 #include "test_progs.h"
 
+/* long options without a short one */
+#define OPT_KTAP	0x100
+
 struct test_def {
 	const char *name;
 	void (*run)(void);
@@ -386,12 +389,169 @@ static bool should_run_subtest(int num, const char *sub)
 	return num < subtest_nums.len && subtest_nums.set[num];
 }
 
+/*
+ * --ktap: KTAP v1 (Documentation/dev-tools/ktap.rst) on stdout instead of
+ * the test_progs lines, for kselftest's tooling. Each test is one result,
+ * its subtests nested under it; a subtest block's plan needs its count,
+ * so a test's subtest lines are held until the test ends. Numbers count
+ * what ran, from 1 at each level, as the format requires.
+ */
+static struct {
+	bool on;
+	int test_num, sub_num;
+	char *subs;		/* the current test's subtest lines */
+	size_t subs_cnt;
+	FILE *subs_f;
+	char *skip_reason;	/* the current test's first subtest skip reason */
+	int pass, fail, xfail, xpass, skip;
+} ktap;
+
+/* log's lines as diagnostic lines ("# ...") at @indent */
+static void ktap_diag(FILE *f, const char *indent, const char *log, size_t cnt)
+{
+	const char *end = log + cnt, *nl;
+
+	while (log < end) {
+		nl = memchr(log, '\n', end - log);
+		if (!nl)
+			nl = end;
+		fprintf(f, "%s#%s%.*s\n", indent, nl > log ? " " : "", (int)(nl - log), log);
+		log = nl + 1;
+	}
+}
+
+/* the reason a (sub)test skipped: its last "SKIP: reason" log line */
+static char *ktap_skip_reason(const char *log, size_t cnt)
+{
+	const char *p = log, *end = log + cnt, *nl, *reason = NULL;
+	int len = 0;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			nl = end;
+		if (nl - p > 6 && !strncmp(p, "SKIP: ", 6)) {
+			reason = p + 6;
+			len = nl - reason;
+		}
+	}
+	return reason ? strndup(reason, len) : NULL;
+}
+
+/*
+ * One result line, after the (sub)test's log as diagnostics when it failed
+ * or under -v. @res is the runner's verdict: OK, FAIL, SKIP, XFAIL (a known
+ * failure: "ok", as kselftest's ksft_test_result_xfail() prints it) or XPASS.
+ */
+static void ktap_result(FILE *f, const char *indent, int num, const char *name,
+			const char *res, const char *why, const char *log, size_t cnt)
+{
+	bool failed = !strcmp(res, "FAIL");
+
+	if (failed || verbose())
+		ktap_diag(f, indent, log, cnt);
+	fprintf(f, "%s%s %d %s", indent, failed ? "not ok" : "ok", num, name);
+	if (!strcmp(res, "SKIP") || !strcmp(res, "XFAIL") || !strcmp(res, "XPASS"))
+		fprintf(f, " # %s%s%s", res, why ? " " : "", why ?: "");
+	fputc('\n', f);
+}
+
+/*
+ * A known-failures entry in KTAP: its failure as XFAIL with the entry's
+ * reason in @why, a pass as XPASS (the entry is stale); @why is empty
+ * otherwise. Returns the result to print.
+ */
+static const char *ktap_known(const struct known *k, const char *res, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (!k)
+		return res;
+	if (!strcmp(res, "XFAIL")) {
+		snprintf(why, len, "%s (%s:%d)", k->reason, known_src, k->line);
+	} else if (!strcmp(res, "OK")) {
+		snprintf(why, len, "%s:%d expects a failure on %s: %s", known_src, k->line,
+			 release, "remove the entry if the kernel is fixed");
+		res = "XPASS";
+	}
+	return res;
+}
+
+static void ktap_begin(int planned)
+{
+	printf("KTAP version 1\n1..%d\n", planned);
+}
+
+static void ktap_subtest(const char *name, const char *res, const char *why,
+			 const char *log, size_t cnt)
+{
+	char *reason = NULL;
+
+	if (!ktap.subs_f) {
+		ktap.subs_f = open_memstream(&ktap.subs, &ktap.subs_cnt);
+		if (!ktap.subs_f) {
+			fprintf(env.stderr_saved, "open_memstream: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	if (!strcmp(res, "SKIP") && !why) {
+		reason = ktap_skip_reason(log, cnt);
+		why = reason;
+	}
+	if (!strcmp(res, "SKIP") && why && !ktap.skip_reason)
+		ktap.skip_reason = strdup(why);
+	ktap_result(ktap.subs_f, "  ", ++ktap.sub_num, name, res, why, log, cnt);
+	free(reason);
+}
+
+static void ktap_test(const char *name, const char *res, const char *why,
+		      const char *log, size_t cnt)
+{
+	char *reason = NULL;
+
+	if (ktap.subs_f) {
+		fclose(ktap.subs_f);
+		printf("  KTAP version 1\n  1..%d\n", ktap.sub_num);
+		fputs(ktap.subs, stdout);
+		free(ktap.subs);
+	}
+	if (!strcmp(res, "SKIP") && !why && !ktap.skip_reason) {
+		reason = ktap_skip_reason(log, cnt);
+		why = reason;
+	} else if (!strcmp(res, "SKIP") && !why) {
+		why = ktap.skip_reason;
+	}
+	ktap_result(stdout, "", ++ktap.test_num, name, res, why, log, cnt);
+	if (!strcmp(res, "FAIL"))
+		ktap.fail++;
+	else if (!strcmp(res, "SKIP"))
+		ktap.skip++;
+	else if (!strcmp(res, "XFAIL"))
+		ktap.xfail++;
+	else if (!strcmp(res, "XPASS"))
+		ktap.xpass++;
+	else
+		ktap.pass++;
+	free(reason);
+	free(ktap.skip_reason);
+	ktap.skip_reason = NULL;
+	ktap.subs_f = NULL;
+	ktap.subs = NULL;
+	ktap.sub_num = 0;
+}
+
+/* kselftest's closing line, which its tooling counts */
+static void ktap_end(void)
+{
+	printf("# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d error:0\n",
+	       ktap.pass, ktap.fail, ktap.xfail, ktap.xpass, ktap.skip);
+}
+
 void test__end_subtest(void)
 {
 	bool failed, verbose_log = verbose();
 	const struct known *k;
 	const char *res;
-	char num[32];
+	char num[32], why[512];
 
 	if (!cur.sub_name)
 		return;
@@ -412,14 +572,20 @@ void test__end_subtest(void)
 		res = "OK";
 		cur.sub_succ_cnt++;
 	}
-	if (failed || verbose_log)
-		print_log(cur.sub_log, cur.sub_log_cnt);
-	if (k && (failed || !cur.sub_skip))
-		known_note(env.stdout_saved, k, failed, cur.sub_name);
 	if (k && !failed && !cur.sub_skip)
 		xpass_cnt++;
-	snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
-	fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
+	if (ktap.on) {
+		res = ktap_known(k, res, why, sizeof(why));
+		ktap_subtest(strchr(cur.sub_name, '/') + 1, res, why[0] ? why : NULL,
+			     cur.sub_log, cur.sub_log_cnt);
+	} else {
+		if (failed || verbose_log)
+			print_log(cur.sub_log, cur.sub_log_cnt);
+		if (k && (failed || !cur.sub_skip))
+			known_note(env.stdout_saved, k, failed, cur.sub_name);
+		snprintf(num, sizeof(num), "%d/%d", cur.num, cur.subtest_num);
+		fprintf(env.stdout_saved, "#%-7s %s:%s\n", num, cur.sub_name, res);
+	}
 	free(cur.sub_log);
 	free(cur.sub_name);
 	cur.sub_name = NULL;
@@ -497,6 +663,7 @@ static void run_test(const struct test_def *t, int num)
 	const struct known *k;
 	bool known_only;
 	const char *res;
+	char why[512];
 
 	memset(&cur, 0, sizeof(cur));
 	cur.name = t->name;
@@ -526,17 +693,22 @@ static void run_test(const struct test_def *t, int num)
 		res = "SKIP";
 	else
 		res = NULL;
-	if (cur.error_cnt || verbose())
-		print_log(cur.log, cur.log_cnt);
-	if (k && (cur.error_cnt || !cur.skip_cnt))
-		known_note(stdout, k, cur.error_cnt, t->name);
 	if (k && !cur.error_cnt && !cur.skip_cnt)
 		xpass_cnt++;
-	if (res)
-		printf("#%-7d %s:%s\n", num, t->name, res);
-	else
-		printf("#%-7d %s:OK (SKIP: %d/%d)\n", num, t->name,
-		       cur.skip_cnt, cur.subtest_num);
+	if (ktap.on) {
+		res = ktap_known(k, res ?: "OK", why, sizeof(why));
+		ktap_test(t->name, res, why[0] ? why : NULL, cur.log, cur.log_cnt);
+	} else {
+		if (cur.error_cnt || verbose())
+			print_log(cur.log, cur.log_cnt);
+		if (k && (cur.error_cnt || !cur.skip_cnt))
+			known_note(stdout, k, cur.error_cnt, t->name);
+		if (res)
+			printf("#%-7d %s:%s\n", num, t->name, res);
+		else
+			printf("#%-7d %s:OK (SKIP: %d/%d)\n", num, t->name,
+			       cur.skip_cnt, cur.subtest_num);
+	}
 	fflush(stdout);
 
 	if (known_only) {
@@ -690,6 +862,7 @@ static void usage(FILE *f)
 		"                          verbose output)\n"
 		"  -l, --list              list test names and exit\n"
 		"  -J, --json-summary=FILE write a JSON summary to FILE\n"
+		"      --ktap              print KTAP v1 (kselftest's format) instead\n"
 		"      --known-failures=FILE  the known-failures list to use instead of\n"
 		"                          the one built in\n"
 		"  -h, --help              show this help\n");
@@ -707,6 +880,7 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "json-summary", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "ktap", no_argument, NULL, OPT_KTAP },
 		{ "known-failures", required_argument, NULL, 'K' },
 		{}
 	};
@@ -755,6 +929,9 @@ int main(int argc, char **argv)
 		case 'K':
 			known_path = optarg;
 			break;
+		case OPT_KTAP:
+			ktap.on = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -798,13 +975,18 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print_fn);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	if (ktap.on) {
+		for (i = 0, ran = 0; i < (int)ARRAY_SIZE(tests); i++)
+			ran += should_run(i + 1, tests[i].name);
+		ktap_begin(ran);
+	}
 	for (i = 0; i < (int)ARRAY_SIZE(tests); i++) {
 		if (!should_run(i + 1, tests[i].name))
 			continue;
 		run_test(&tests[i], i + 1);
 	}
 
-	if (!verbose() && fail_cnt) {
+	if (!ktap.on && !verbose() && fail_cnt) {
 		printf("\nAll error logs:\n");
 		for (i = 0; i < failure_cnt; i++)
 			printf("%s %s:FAIL\n%s", failures[i].subnum ? "  " : "",
@@ -812,7 +994,9 @@ int main(int argc, char **argv)
 	}
 	if (json.f && json_write())
 		err = 1;
-	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED",
+	if (ktap.on)
+		ktap_end();
+	printf("%sSummary: %d/%d PASSED, %d SKIPPED, %d FAILED", ktap.on ? "# " : "",
 	       succ_cnt, sub_succ_cnt, skip_cnt, fail_cnt);
 	if (known_cnt)
 		printf(", %d KNOWN", known_cnt);

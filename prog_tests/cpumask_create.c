@@ -124,7 +124,7 @@ out:
 	cpumask_create_runtime__destroy(skel);
 }
 
-/* the README quotes create_use_release() as the kfunc's example */
+/* the kfunc's documentation quotes create_use_release() as its example */
 static void test_create_use_release(int nr_cpus)
 {
 	struct cpumask_create_runtime *skel = open_runtime(nr_cpus);

@@ -121,7 +121,7 @@ int create_batch_check_empty(void *ctx)
 	return 0;
 }
 
-/* The README's example: create, check for NULL, use, release. */
+/* The documented example: create, check for NULL, use, release. */
 u32 example_runs, example_weight;
 bool example_cpu0_set;
 

@@ -20,11 +20,31 @@ VM_DEFAULT_SERIES="6.1 $STABLE_SERIES 6.18 $CURRENT_SERIES"
 
 die() { echo "${LANE:-${0##*/}}: $*" >&2; exit 1; }
 
+# qemu's accelerator for the guests, printed: kvm when /dev/kvm opens and a
+# probe guest runs under it for a second (a /dev/kvm can open and still
+# fail at the first vCPU), tcg otherwise. VM_ACCEL=kvm|tcg forces one.
+vm_accel() {
+	local qemu=${QEMU:-qemu-system-x86_64}
+
+	if [ -n "${VM_ACCEL:-}" ]; then
+		echo "$VM_ACCEL"
+	elif [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+	     ( { sleep 1; echo quit; } | timeout 20 "$qemu" -accel kvm -cpu max -m 64M \
+		-nodefaults -display none -monitor stdio ) >/dev/null 2>&1; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}
+
 # Private apt configuration in the cache: bookworm (the system's suites)
 # plus trixie, trixie-backports, sid and experimental, built from the URIs
 # already in debian.sources. Used only for "apt-get download"; nothing from
-# it is installed, and the system's sources are never changed.
+# it is installed, and the system's sources are never changed. Every suite
+# is verified against Debian's archive keyring (APT_KEYRING), so a package
+# list or a package that does not verify is refused, never used.
 APT_DIR=$CACHE/apt
+APT_KEYRING=${APT_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 apt_private() {
 	local uri sec suite
 	uri=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' \
@@ -32,14 +52,23 @@ apt_private() {
 	sec=$(awk '/^URIs:/ && $2 ~ /security/ { print $2; exit }' \
 	      /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 	[ -n "$uri" ] || die "no Debian archive URI in /etc/apt/sources.list.d/debian.sources"
+	[ -r "$APT_KEYRING" ] ||
+		die "no Debian archive keyring at $APT_KEYRING: install debian-archive-keyring"
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
 	{
 		for suite in bookworm bookworm-updates bookworm-backports trixie \
 			     trixie-backports sid experimental; do
-			echo "deb [trusted=yes] $uri $suite main"
+			echo "deb [signed-by=$APT_KEYRING] $uri $suite main"
 		done
-		[ -z "$sec" ] || echo "deb [trusted=yes] $sec bookworm-security main"
-	} > "$APT_DIR/sources.list"
+		[ -z "$sec" ] || echo "deb [signed-by=$APT_KEYRING] $sec bookworm-security main"
+	} > "$APT_DIR/sources.list.new"
+	# Lists fetched under other sources (another key) are fetched again.
+	if cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"; then
+		rm -f "$APT_DIR/sources.list.new"
+	else
+		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
+		rm -f "$APT_DIR/lists/.updated"
+	fi
 	APT_OPTS=(-o "Dir::Etc::SourceList=$APT_DIR/sources.list"
 		  -o Dir::Etc::SourceParts=/dev/null
 		  -o "Dir::State::Lists=$APT_DIR/lists"
@@ -48,12 +77,24 @@ apt_private() {
 		  -o APT::Sandbox::User=root)
 }
 
-# apt_private_update: refresh the private lists, at most once a day.
+# apt_private_update: refresh the private lists, at most once a day. A list
+# that fails verification stops the lane with apt's own words; a list that
+# cannot be fetched at all (offline) leaves the last verified lists in use.
 apt_private_update() {
+	local out
 	apt_private
-	if [ -z "$(find "$APT_DIR/lists/.updated" -mmin -1440 2>/dev/null)" ]; then
-		apt-get "${APT_OPTS[@]}" update -qq >/dev/null 2>&1 &&
-			touch "$APT_DIR/lists/.updated"
+	[ -z "$(find "$APT_DIR/lists/.updated" -mmin -1440 2>/dev/null)" ] || return 0
+	if out=$(flock "$APT_DIR/.lock" apt-get "${APT_OPTS[@]}" --error-on=any update -q 2>&1); then
+		touch "$APT_DIR/lists/.updated"
+		return 0
 	fi
-	return 0
+	if grep -Eq 'NO_PUBKEY|EXPKEYSIG|BADSIG|not signed|signatures (were invalid|couldn.t be verified)|verif|Hash Sum mismatch' <<< "$out"; then
+		grep -E '^(E|W): ' <<< "$out" | head -n 4 | sed 's/^/  /' >&2
+		die "apt-get update: Debian's package lists failed verification against $APT_KEYRING: refusing them"
+	fi
+	ls "$APT_DIR"/lists/*_InRelease >/dev/null 2>&1 || {
+		grep -E '^(E|W): ' <<< "$out" | head -n 4 | sed 's/^/  /' >&2
+		die "apt-get update failed and there are no package lists yet"
+	}
+	echo "${LANE:-${0##*/}}: apt-get update failed (offline?): using the lists fetched before" >&2
 }

@@ -79,9 +79,9 @@ tree_copy() {
 }
 
 # tree_prune DIR: in the selftests dir DIR, drop upstream's tests but its
-# cpumask ones, so that test_progs builds in about a minute instead of three
-# to six (and editing our header under progs/ does not rebuild all ~810 BPF
-# programs), and our files are built next to the upstream tests closest to
+# cpumask ones, so that test_progs builds a fraction of the tree's programs
+# (and editing our header under progs/ does not rebuild every BPF program
+# of the tree), and our files are built next to the upstream tests closest to
 # them. Kept: upstream's cpumask tests, and every progs/X.c whose name the
 # Makefile spells out (light skeletons, linked objects, btf_data.bpf.o for
 # resolve_btfids): the Makefile's rules need them whatever tests exist.

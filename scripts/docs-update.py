@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write the measured results in docs/ from the lanes' JSON.
+
+    scripts/docs-update.py bench BENCH_JSON      (build/bench -J, on this machine)
+    scripts/docs-update.py kselftest RECORD...   ($VM_LOGS/*-kselftest.json)
+    scripts/docs-update.py                       (rewrite every page from docs/data)
+
+Each record is kept in docs/data/LANE/KERNEL.json, stamped with the date
+and this machine when it is added (run it where the lane ran), and the
+lane's page docs/LANE.md is rewritten from all of that lane's records:
+the newest per kernel. Nothing in those pages is typed by hand.
+"""
+import datetime
+import json
+import os
+import platform
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(REPO, "docs", "data")
+
+
+def machine():
+    model, mem = "unknown CPU", 0
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) // (1024 * 1024)
+    return (f"{os.cpu_count()} x {model}, {mem} GiB, "
+            f"{platform.system()} {platform.release()}")
+
+
+def header(title, source):
+    return [f"# {title}", "",
+            f"Written by `scripts/docs-update.py` from {source}; do not edit by hand.",
+            "Each entry names its date, kernel and machine.", ""]
+
+
+def fmt(x, nd=1, unit=""):
+    return "-" if x is None else f"{x:.{nd}f}{unit}"
+
+
+def bench_page(records):
+    out = header("Benchmark results", "`build/bench -J` output (`./run.sh --bench`)")
+    out += ["Ratios are to an empty `bpf_loop()` iteration of the same run (its CV over",
+            "repeats), then to create + release. A figure whose CV stayed above the target",
+            "is marked `*`.", ""]
+    for r in records:
+        out += [f"## {r['kernel']}, {r['date']}", "",
+                f"Machine: {r['machine']}. CPUs {r['nr_cpus']}, load {r['load1']},"
+                f" {r['repeats']} repeats, CV target {r['cv_target_pct']}%,"
+                f" {'stable' if r['stable'] else 'NOT stable'}.", "",
+                "| scenario | ns/op | ratio (rCV) | vs create |", "|---|---|---|---|"]
+        for s in r["scenarios"]:
+            star = "" if s["cv_ok"] else " *"
+            out.append(f"| {s['what']} | {fmt(s['ns_per_op'])}{star} | "
+                       f"{fmt(s['ratio'], 2)} ({fmt(s['ratio_cv_pct'])}%) | "
+                       f"{fmt(s['vs_create'], 2)} |")
+        out += ["", "| burst N | fill ns/mask | drain ns/mask | B/mask held | back after RCU | after next use |",
+                "|---|---|---|---|---|---|"]
+        for b in r["bursts"]:
+            out.append(f"| {b['n']} | {fmt(b['fill']['ns_per_op'])} | {fmt(b['drain']['ns_per_op'])} | "
+                       f"{fmt(b['bytes_per_mask'])} | {fmt(b['returned_pct'], 0, '%')} | "
+                       f"{fmt(b['returned_after_next_use_pct'], 0, '%')} |")
+        out += ["", "| CPUs at once | ns/op per CPU | Mops/s | scaling |", "|---|---|---|---|"]
+        for c in r["scaling"]:
+            out.append(f"| {c['cpus']} | {fmt(c['ns_per_op'])} | {fmt(c['mops'], 2)} | "
+                       f"{fmt(c['scaling'], 2)} |")
+        out.append("")
+    return out
+
+
+def kselftest_page(records):
+    out = header("The installed kselftest directory in guests",
+                 "`scripts/kselftest-vm.sh` records")
+    out += ["`make install`, then `run_kselftest.sh` in a qemu guest (2 vCPUs, on the machine",
+            "named) that holds only busybox and the installed directory. Results count leaves (subtests, and tests without",
+            "subtests); known failures count as known, not failed.", "",
+            "| kernel | date | machine | accelerator | exit | passed | failed | known | skipped | guest wall |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        out.append(f"| {r['kernel']} | {r['date']} | {r['machine']} | {r['accel']} | {r['exit']} | "
+                   f"{r['passed']} | {r['failed']} | {r.get('known', 0)} | {r['skipped']} | "
+                   f"{r['wall_s']} s |")
+    out.append("")
+    return out
+
+
+PAGES = {"bench": bench_page, "kselftest": kselftest_page}
+
+
+def add(lane, path):
+    with open(path) as f:
+        rec = json.load(f)
+    if "kernel" not in rec:
+        sys.exit(f"docs-update: {path}: no 'kernel' in the record")
+    rec.setdefault("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"))
+    rec.setdefault("machine", machine())
+    os.makedirs(os.path.join(DATA, lane), exist_ok=True)
+    with open(os.path.join(DATA, lane, rec["kernel"] + ".json"), "w") as f:
+        json.dump(rec, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def write(lane):
+    d = os.path.join(DATA, lane)
+    names = sorted(os.listdir(d)) if os.path.isdir(d) else []
+    records = []
+    for n in names:
+        with open(os.path.join(d, n)) as f:
+            records.append(json.load(f))
+    records.sort(key=lambda r: [int(x) if x.isdigit() else x
+                                for x in r["kernel"].replace("-", ".").replace("+", ".").split(".")])
+    with open(os.path.join(REPO, "docs", lane + ".md"), "w") as f:
+        f.write("\n".join(PAGES[lane](records)))
+
+
+def main(argv):
+    if len(argv) > 1 and argv[1] not in PAGES:
+        sys.exit(f"usage: {argv[0]} [{'|'.join(PAGES)} JSON...]")
+    if len(argv) > 1:
+        if len(argv) < 3:
+            sys.exit(f"docs-update: {argv[1]}: which JSON?")
+        for path in argv[2:]:
+            add(argv[1], path)
+        lanes = [argv[1]]
+    else:
+        lanes = list(PAGES)
+    for lane in lanes:
+        write(lane)
+        print(f"docs-update: docs/{lane}.md")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
