@@ -22,9 +22,9 @@
 # in the order the kernels were named, then a table: passed, skipped,
 # failed and known failures (test_progs' built-in known-failures list)
 # from test_progs' Summary line. The same goes to VM_JSON (default
-# $OUTPUT/vm.json) after each guest, with the date, host kernel and
-# machine; "points" alone also turns it into docs/vm-points.md
-# (scripts/vm-doc.sh). Each guest's console and test_progs output stay in
+# $OUTPUT/vm.json) after each guest, with the date, host kernel and load;
+# "scripts/docs-update.py vm-points VM_JSON" records a "points" run in
+# docs/vm-points.md. Each guest's console and test_progs output stay in
 # $VM_LOGS/RELEASE-Ncpu.{console,out} (default $CACHE/vm-logs) until the
 # next guest of that kernel and width.
 # Exits non-zero if any guest failed: test_progs failed, or the guest hung,
@@ -317,29 +317,26 @@ run_guest() {
 		"$nfailed" "$known" "$status" "$wall" "$why" > "$out.row"
 }
 
-# The results so far, in the order the kernels were named, to VM_JSON and,
-# for "points", to docs/vm-points.md.
+# The results so far, in the order the kernels were named, to VM_JSON.
 write_results() {
 	local json=() n
 
 	for n in "${!images[@]}"; do
 		[ ! -f "$tmp/$n.json" ] || json+=("$tmp/$n.json")
 	done
-	jq -n --arg date "$date" --arg host "$(uname -r)" --arg machine "$machine" \
+	jq -n --arg date "$date" --arg host "$(uname -r)" \
 		--arg load "$load" --arg end_load "$(cut -d' ' -f1-3 /proc/loadavg)" \
 		--arg accel "$ACCEL" --arg cpus "$VM_CPUS" --arg jobs "$VM_JOBS" \
 		--arg elapsed "$((SECONDS - started))" \
 		--arg named "${named[*]:-$VM_DEFAULT_SERIES}" \
 		--argjson kernels "$(printf '%s\n' "${names[@]}" | jq -R . | jq -sc .)" \
 		--argjson args "$(printf '%s\n' "${test_args[@]}" | jq -R . | jq -sc 'map(select(. != ""))')" '
-		{lane: "vm", date: $date, host_kernel: $host, machine: $machine,
+		{lane: "vm", date: $date, host_kernel: $host,
 		 elapsed_s: ($elapsed | tonumber), load_at_start: $load,
 		 load_at_end: $end_load, accel: $accel,
 		 vcpus: ($cpus | tonumber), jobs: ($jobs | tonumber), named: $named,
 		 test_progs_args: $args, kernels: $kernels, guests: [inputs]}' \
 		"${json[@]}" < /dev/null > "$VM_JSON.tmp" && mv "$VM_JSON.tmp" "$VM_JSON"
-	[ "${named[*]:-}" != points ] ||
-		"$repo/scripts/vm-doc.sh" "$VM_JSON" > "$repo/docs/vm-points.md"
 }
 
 # Print the output of each guest that ended, in order, up to the first one
@@ -374,9 +371,6 @@ build_initramfs "$@"
 
 date=$(date -u '+%Y-%m-%d %H:%M UTC') started=$SECONDS
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-machine="$(. /etc/os-release && echo "$PRETTY_NAME"), $(nproc) CPUs"
-machine+=" ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)),"
-machine+=" $(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GiB"
 failed=0 shown=0
 table=()
 for i in "${!images[@]}"; do
