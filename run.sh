@@ -15,7 +15,11 @@ Usage: ./run.sh [TEST_PROGS_ARGS...]
 Modes:
   (none)              build, then run test_progs on the running kernel
   --setup             install the toolchain (Debian packages) and unpack the kernel tree
-  --vm [KERNEL...]    run test_progs inside Debian kernels under qemu (default: $VM_DEFAULT_SERIES)
+  --vm [--cpus N] [--jobs N] [KERNEL...]
+                      run test_progs inside Debian kernels under qemu (default: $VM_DEFAULT_SERIES);
+                      KERNEL: a series (6.12), a point release (6.18.5), all (every series),
+                      points (every point release from $STABLE_SERIES on) or a bzImage path;
+                      --jobs N boots up to N guests at a time
   --in-tree [TREE]    run our tests with upstream's test_progs, in a copy of a kernel tree
   --patch [TREE]      write the upstream patch series, checkpatch, git am and build it
                       (TREE: a kernel tree's path, 6.12 or 7.3; default: the 7.3 tree)
@@ -29,7 +33,8 @@ Modes:
 
 TEST_PROGS_ARGS go to test_progs unchanged, e.g. ./run.sh -v -t cpumask_create
 Environment: KDIR, VMLINUX_BTF, OUTPUT, CLANG, BPFTOOL, CACHE, TEST_PROGS, VM_TIMEOUT,
-             VM_CPUS (or --vm --cpus N: vCPUs per guest, default 2)
+             VM_CPUS (or --vm --cpus N: vCPUs per guest, default 2), VM_JOBS (or --jobs N),
+             VM_JSON (the VM lane's results, default \$OUTPUT/vm.json)
 USAGE
 }
 

@@ -4,6 +4,7 @@
 
     scripts/docs-update.py bench BENCH_JSON      (build/bench -J, on this machine)
     scripts/docs-update.py kselftest RECORD...   ($VM_LOGS/*-kselftest.json)
+    scripts/docs-update.py vm-points VM_JSON     (build/vm.json of ./run.sh --vm points)
     scripts/docs-update.py                       (rewrite every page from docs/data)
 
 Each record is kept in docs/data/LANE/KERNEL.json, stamped with the date
@@ -92,20 +93,71 @@ def kselftest_page(records):
     return out
 
 
-PAGES = {"bench": bench_page, "kselftest": kselftest_page}
+def vm_points_page(records):
+    out = header("Every Debian point release in a guest",
+                 "`build/vm.json` of `./run.sh --vm points` (`scripts/vm.sh`)")
+    out += ["The whole suite in one qemu guest per point release Debian carries of each",
+            "cloud kernel series from 6.12 on (`scripts/kernel.sh --points`). passed: tests/subtests;",
+            "known: failures `known-failures` expects on that kernel, which leave the guest green;",
+            "wall: the guest's, boot to power-off, on a machine shared with other work.", ""]
+    green = [r for r in records if str(r.get("result", "")).startswith(("ok", "skipped"))]
+    out += [f"{len(records)} point releases: {len(green)} green"
+            f" ({sum(1 for r in green if r.get('known'))} of them with known failures),"
+            f" {len(records) - len(green)} failed.", "", "Runs:", ""]
+    runs = {}
+    for r in records:
+        runs.setdefault((r["date"], r["machine"], r.get("accel"), r.get("vcpus"),
+                         r.get("jobs"), r.get("load_at_start")), []).append(r["point"])
+    for (date, mach, accel, vcpus, jobs, load), points in sorted(runs.items()):
+        out.append(f"- {date}: {mach}; qemu {accel}, {vcpus} vCPUs a guest, up to {jobs}"
+                   f" guests at a time, load averages {load} at the start"
+                   f" ({len(points)} releases)")
+    out += ["", "| release | Debian release | date | passed | skipped | failed | known | exit | wall |"
+            " result |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        passed = "-" if r.get("passed") is None else f"{r['passed']}/{r.get('passed_subtests')}"
+        out.append(f"| {r['point']} | {r['kernel']} | {r['date']} | {passed} | "
+                   f"{r.get('skipped', '-')} | {r.get('failed', '-')} | {r.get('known', '-')} | "
+                   f"{r.get('exit', '-')} | {fmt(r.get('wall_s'), 1, ' s')} | {r['result']} |")
+    out.append("")
+    return out
+
+
+def vm_records(path, run):
+    """The VM lane's JSON: one record per guest, with what the run says of all."""
+    if run.get("lane") != "vm" or not isinstance(run.get("guests"), list):
+        sys.exit(f"docs-update: {path}: not the VM lane's JSON (build/vm.json)")
+    if run["test_progs_args"]:
+        sys.exit(f"docs-update: {path}: test_progs ran with {' '.join(run['test_progs_args'])},"
+                 " not the whole suite")
+    for g in run["guests"]:
+        rec = {k: v for k, v in g.items() if k not in ("image", "kernel", "release")}
+        rec.update({k: run[k] for k in ("date", "host_kernel", "accel", "vcpus", "jobs",
+                                         "load_at_start")})
+        rec.update(kernel=g["release"], point=g["kernel"])
+        yield rec
+
+
+PAGES = {"bench": bench_page, "kselftest": kselftest_page, "vm-points": vm_points_page}
 
 
 def add(lane, path):
-    with open(path) as f:
-        rec = json.load(f)
-    if "kernel" not in rec:
-        sys.exit(f"docs-update: {path}: no 'kernel' in the record")
-    rec.setdefault("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"))
-    rec.setdefault("machine", machine())
-    os.makedirs(os.path.join(DATA, lane), exist_ok=True)
-    with open(os.path.join(DATA, lane, rec["kernel"] + ".json"), "w") as f:
-        json.dump(rec, f, indent=1, sort_keys=True)
-        f.write("\n")
+    try:
+        with open(path) as f:
+            recs = json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit(f"docs-update: {path}: {e}")
+    recs = list(vm_records(path, recs)) if lane == "vm-points" else [recs]
+    for rec in recs:
+        if "kernel" not in rec:
+            sys.exit(f"docs-update: {path}: no 'kernel' in the record")
+        rec.setdefault("date",
+                       datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"))
+        rec.setdefault("machine", machine())
+        os.makedirs(os.path.join(DATA, lane), exist_ok=True)
+        with open(os.path.join(DATA, lane, rec["kernel"] + ".json"), "w") as f:
+            json.dump(rec, f, indent=1, sort_keys=True)
+            f.write("\n")
 
 
 def write(lane):

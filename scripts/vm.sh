@@ -2,32 +2,42 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run test_progs inside other kernels: one qemu (TCG) guest per kernel.
 #
-#   scripts/vm.sh [--cpus N] [KERNEL...] [-- TEST_PROGS_ARGS...]
+#   scripts/vm.sh [--cpus N] [--jobs N] [KERNEL...] [-- TEST_PROGS_ARGS...]
 #
-# KERNEL is a series (6.1, 7.3: Debian's newest cloud kernel, fetched and
-# cached by scripts/kernel.sh), "all" (every series Debian carries) or the
-# path to a bzImage/vmlinuz with BTF. Default: VM_DEFAULT_SERIES (lib.sh).
+# KERNEL is a series (6.1, 7.3: Debian's newest cloud kernel), a point
+# release (6.18.5) or Debian release (6.12.90+deb12.1-cloud-amd64), all
+# fetched and cached by scripts/kernel.sh; "all" (the newest of every series
+# Debian carries), "points" (every point release Debian carries of each
+# series from 6.12 on), or the path to a bzImage/vmlinuz with BTF.
+# Default: VM_DEFAULT_SERIES (lib.sh).
 # The guest boots from a busybox initramfs that holds test_progs and the
 # libraries it links; test_progs' output and exit status
 # come back on a second serial port, the kernel's console on the first.
 #
 # --cpus N (or VM_CPUS=N) gives each guest N vCPUs, default 2. nr_cpu_ids
 # follows the vCPUs: above 64 every cpumask spans more than one word.
+# --jobs N (or VM_JOBS=N) boots up to N guests at a time, default 1.
 #
 # Prints per kernel "=== RELEASE (nr_cpu_ids N)" and test_progs' output,
-# then a table. Each guest's console and test_progs output stay in
+# in the order the kernels were named, then a table: passed, skipped,
+# failed and known failures (test_progs' built-in known-failures list)
+# from test_progs' Summary line. The same goes to VM_JSON (default
+# $OUTPUT/vm.json) after each guest, with the date, host kernel and load;
+# "scripts/docs-update.py vm-points VM_JSON" records a "points" run in
+# docs/vm-points.md. Each guest's console and test_progs output stay in
 # $VM_LOGS/RELEASE-Ncpu.{console,out} (default $CACHE/vm-logs) until the
 # next guest of that kernel and width.
 # Exits non-zero if any guest failed: test_progs failed, or the guest hung,
 # oopsed, panicked or never reported an exit status; a guest whose kernel
 # failed before init, with no test run, is booted once more. test_progs'
 # exit status 4 (every test skipped, kselftest's skip) is "skipped", not a
-# failure.
+# failure; known failures do not count as failures (test_progs exits 0).
 #
 # Environment: TEST_PROGS (default $OUTPUT/test_progs), OUTPUT, CACHE, KDIR,
 # VM_UNAME26 (1: run test_progs under setarch --uname-2.6, a release string
-# that lies, to show no verdict depends on it), QEMU, VM_TIMEOUT (seconds per guest, default 300, and 8 more per vCPU
-# in a wide guest), VM_MEM (default 2G), VM_CPUS (default 2).
+# that lies, to show no verdict depends on it), QEMU, VM_TIMEOUT (seconds
+# per guest, default 300, and 8 more per vCPU in a wide guest), VM_MEM
+# (default 2G), VM_CPUS (default 2), VM_JOBS (default 1), VM_JSON.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -40,7 +50,9 @@ timeout_given=${VM_TIMEOUT:-}
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-2G}
 VM_CPUS=${VM_CPUS:-2}
+VM_JOBS=${VM_JOBS:-1}
 VM_LOGS=${VM_LOGS:-$CACHE/vm-logs}
+VM_JSON=${VM_JSON:-$OUTPUT/vm.json}
 BUSYBOX=/bin/busybox
 # A panic ends the guest at once (-no-reboot), and so does an oops; the bpf
 # LSM is active whatever the kernel's CONFIG_LSM says.
@@ -48,17 +60,29 @@ CMDLINE="console=ttyS0 rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,
 # Console lines that mean the guest kernel itself went wrong.
 KERNEL_ERRORS='Kernel panic|Oops|BUG:|general protection fault|WARNING: CPU'
 
-kernels=()
+kernels=() named=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-	if [ "$1" = --cpus ]; then
-		[ $# -ge 2 ] || die "--cpus needs a number"
-		VM_CPUS=$2
+	case $1 in
+	--cpus|--jobs)
+		[ $# -ge 2 ] || die "$1 needs a number"
+		if [ "$1" = --cpus ]; then VM_CPUS=$2; else VM_JOBS=$2; fi
 		shift
-	elif [ "$1" = all ]; then
-		mapfile -t -O ${#kernels[@]} kernels < <("$repo/scripts/kernel.sh" --list)
-	else
+		;;
+	all|points)
+		[ "$1" = all ] && list=--list || list=--points
+		list=$("$repo/scripts/kernel.sh" "$list") || exit 1
+		mapfile -t -O ${#kernels[@]} kernels <<< "$list"
+		named+=("$1")
+		;;
+	-*)
+		die "unknown option '$1' (kernels and --cpus/--jobs before '--'," \
+		    "test_progs' options after it)"
+		;;
+	*)
 		kernels+=("$1")
-	fi
+		named+=("$1")
+		;;
+	esac
 	shift
 done
 [ "${1:-}" = "--" ] && shift
@@ -66,6 +90,7 @@ done
 [ ${#kernels[@]} -gt 0 ] || kernels=($VM_DEFAULT_SERIES)
 
 [[ $VM_CPUS =~ ^[1-9][0-9]*$ ]] || die "VM_CPUS/--cpus: '$VM_CPUS' is not a number of CPUs"
+[[ $VM_JOBS =~ ^[1-9][0-9]*$ ]] || die "VM_JOBS/--jobs: '$VM_JOBS' is not a number of guests"
 # KVM when it works, else TCG. Wide TCG guests (more vCPUs than host
 # cores): one TCG thread runs all vCPUs, since a thread per vCPU lets them
 # race the kernel's int3 text patching; lpj= skips calibrating each vCPU's
@@ -91,10 +116,10 @@ TEST_PROGS=$(readlink -f "$TEST_PROGS")
 
 mkdir -p "$VM_LOGS" || die "cannot create $VM_LOGS"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vm.XXXXXX")
-qpid=
+qpid='' gpids=()
 cleanup() {
-	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
-	[ -z "$qpid" ] || wait "$qpid" 2>/dev/null || true
+	[ ${#gpids[@]} = 0 ] || kill "${gpids[@]}" 2>/dev/null || true
+	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -165,11 +190,12 @@ INIT
 add_kernel() {
 	local k=$1 dir vmlinux image release pvh='Xen .*(\(0x00000012\)|PHYS32_ENTRY)'
 
-	if [[ $k =~ ^[0-9]+\.[0-9]+$ ]]; then
+	if [[ $k =~ ^[0-9]+\.[0-9]+ ]] && [ ! -f "$k" ]; then
 		dir=$("$repo/scripts/kernel.sh" "$k") || exit 1
 		vmlinux=$dir/vmlinux image=$dir/vmlinux release=$(cat "$dir/release")
 	else
-		[ -f "$k" ] || die "$k: no such kernel image (want a series like 6.12 or a path)"
+		[ -f "$k" ] || die "$k: no such kernel image" \
+			"(want a series like 6.12, a release like 6.18.5, all, points or a path)"
 		[ -x "$KDIR/scripts/extract-vmlinux" ] ||
 			die "$KDIR/scripts/extract-vmlinux missing: run ./run.sh --setup"
 		vmlinux=$tmp/vmlinux.${#images[@]}
@@ -187,14 +213,18 @@ add_kernel() {
 	fi
 	readelf -SW "$vmlinux" | grep -E ' \.BTF ' >/dev/null ||
 		die "$k ($release): kernel has no BTF (needs CONFIG_DEBUG_INFO_BTF=y)"
+	names+=("$k")
 	releases+=("$release")
 	images+=("$image")
 }
 
-# Boot one guest; fills in the verdict for the table.
+# run_guest NAME RELEASE IMAGE OUT: boot one guest, print its output; its
+# row of the table goes to OUT.row, its JSON record to OUT.json, and
+# OUT.failed marks a failure.
 run_guest() {
-	local release=$1 image=$2 console=$tmp/console result=$tmp/result
-	local start wall rc=0 status why='' first sum passed skipped nfailed ncpus skipped_all= boots
+	local name=$1 release=$2 image=$3 out=$4 console=$4.console result=$4.result
+	local start wall rc=0 status why='' first sum passed='-' skipped='-' nfailed='-'
+	local known='-' xpass='-' ncpus skipped_all='' boots
 
 	for boots in 1 2; do
 		rm -f "$console" "$result"
@@ -257,27 +287,114 @@ run_guest() {
 	elif [ "$status" != 0 ]; then
 		why="test_progs failed"
 	fi
-	sum='^Summary: ([0-9/]+) PASSED, ([0-9]+) SKIPPED, ([0-9]+) FAILED$'
-	read -r passed skipped nfailed < <(sed -En "s|$sum|\1 \2 \3|p" "$result"; echo - - -)
-	[ -z "$why" ] || failed=1
+	# "Summary: 7/129 PASSED, 25 SKIPPED, 0 FAILED[, 2 KNOWN][, 1 XPASS]"
+	sum='^Summary: ([0-9]+/[0-9]+) PASSED, ([0-9]+) SKIPPED, ([0-9]+) FAILED'
+	sum+='(, ([0-9]+) KNOWN)?(, ([0-9]+) XPASS)?$'
+	if [[ $(grep -E "$sum" "$result" | tail -n1) =~ $sum ]]; then
+		passed=${BASH_REMATCH[1]} skipped=${BASH_REMATCH[2]} nfailed=${BASH_REMATCH[3]}
+		known=${BASH_REMATCH[5]:-0} xpass=${BASH_REMATCH[7]:-0}
+	fi
+	[ -z "$why" ] || touch "$out.failed"
 	[ -n "$why" ] || [ -z "$skipped_all" ] || why=skipped
-	table+=("$(printf '%-32s %9s %8s %7s %5s %7ss  %s' "$release" "$passed" "$skipped" \
-		"$nfailed" "$status" "$wall" "${why:-ok}")")
+	why=${why:-ok}
+	[[ ! $known =~ ^[1-9] ]] || why+=", $known known"
+	[[ ! $xpass =~ ^[1-9] ]] || why+=", $xpass xpass (stale known-failures entry)"
+	jq -n --arg name "$name" --arg release "$release" --arg image "$image" \
+		--arg passed "$passed" \
+		--arg skipped "$skipped" --arg failed "$nfailed" --arg known "$known" \
+		--arg xpass "$xpass" --arg exit "$status" --arg wall "$wall" \
+		--arg cpus "${ncpus:-}" --arg boots "$boots" --arg result "$why" '
+		def num: tonumber? // null;
+		{kernel: $name, release: $release, image: $image,
+		 passed: ($passed | split("/")[0] | num),
+		 passed_subtests: ($passed | split("/")[1] // "" | num),
+		 skipped: ($skipped | num), failed: ($failed | num),
+		 known: ($known | num), xpass: ($xpass | num), exit: ($exit | num),
+		 wall_s: ($wall | num), nr_cpu_ids: ($cpus | num), boots: ($boots | num),
+		 result: $result}' > "$out.json"
+	# Last: the row says the guest is done.
+	printf '%-32s %9s %8s %7s %6s %5s %7ss  %s\n' "$release" "$passed" "$skipped" \
+		"$nfailed" "$known" "$status" "$wall" "$why" > "$out.row"
 }
 
-releases=() images=()
+# The results so far, in the order the kernels were named, to VM_JSON.
+write_results() {
+	local json=() n
+
+	for n in "${!images[@]}"; do
+		[ ! -f "$tmp/$n.json" ] || json+=("$tmp/$n.json")
+	done
+	jq -n --arg date "$date" --arg host "$(uname -r)" \
+		--arg load "$load" --arg end_load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+		--arg accel "$ACCEL" --arg cpus "$VM_CPUS" --arg jobs "$VM_JOBS" \
+		--arg elapsed "$((SECONDS - started))" \
+		--arg named "${named[*]:-$VM_DEFAULT_SERIES}" \
+		--argjson kernels "$(printf '%s\n' "${names[@]}" | jq -R . | jq -sc .)" \
+		--argjson args "$(printf '%s\n' "${test_args[@]}" | jq -R . | jq -sc 'map(select(. != ""))')" '
+		{lane: "vm", date: $date, host_kernel: $host,
+		 elapsed_s: ($elapsed | tonumber), load_at_start: $load,
+		 load_at_end: $end_load, accel: $accel,
+		 vcpus: ($cpus | tonumber), jobs: ($jobs | tonumber), named: $named,
+		 test_progs_args: $args, kernels: $kernels, guests: [inputs]}' \
+		"${json[@]}" < /dev/null > "$VM_JSON.tmp" && mv "$VM_JSON.tmp" "$VM_JSON"
+}
+
+# Print the output of each guest that ended, in order, up to the first one
+# still running.
+flush() {
+	while [ "$shown" -lt ${#images[@]} ]; do
+		if [ ! -f "$tmp/$shown.row" ]; then
+			# Not started, still running, or ended without a verdict (a bug).
+			[ -n "${gpids[$shown]:-}" ] || return 0
+			! kill -0 "${gpids[$shown]}" 2>/dev/null || return 0
+			printf '%-32s %9s %8s %7s %6s %5s %8s  %s\n' "${releases[$shown]}" \
+				- - - - - - "vm.sh error" > "$tmp/$shown.row"
+			jq -n --arg name "${names[$shown]}" --arg release "${releases[$shown]}" \
+				'{kernel: $name, release: $release, result: "vm.sh error"}' \
+				> "$tmp/$shown.json"
+			touch "$tmp/$shown.failed"
+		fi
+		cat "$tmp/$shown.out"
+		[ ! -f "$tmp/$shown.failed" ] || failed=1
+		table+=("$(cat "$tmp/$shown.row")")
+		shown=$((shown + 1))
+		write_results
+	done
+}
+
+names=() releases=() images=()
 for k in "${kernels[@]}"; do
 	add_kernel "$k"
 done
+test_args=("$@")
 build_initramfs "$@"
 
-failed=0
+date=$(date -u '+%Y-%m-%d %H:%M UTC') started=$SECONDS
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+failed=0 shown=0
 table=()
 for i in "${!images[@]}"; do
-	run_guest "${releases[$i]}" "${images[$i]}"
+	while [ "$(jobs -rp | wc -l)" -ge "$VM_JOBS" ]; do
+		wait -n || true
+		flush
+	done
+	(
+		trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null; exit 130' INT TERM
+		run_guest "${names[$i]}" "${releases[$i]}" "${images[$i]}" "$tmp/$i" \
+			> "$tmp/$i.out" 2>&1
+	) &
+	gpids[i]=$!
+	flush
 done
+wait || true
+flush
+if [ "$shown" != ${#images[@]} ]; then
+	echo "vm.sh: only $shown of ${#images[@]} guests reported"
+	failed=1
+fi
 
 echo
-printf '%-32s %9s %8s %7s %5s %8s  %s\n' kernel passed skipped failed exit wall result
+printf '%-32s %9s %8s %7s %6s %5s %8s  %s\n' kernel passed skipped failed known exit wall result
 printf '%s\n' "${table[@]}"
+echo "vm.sh: results in $VM_JSON"
 exit $failed
