@@ -4,13 +4,12 @@
  * may call the kfunc; probes of what this kernel lets the tests do, each
  * returning NULL when the feature is there or the reason it is not, for
  * skip_because() to print; run a program, load one program of
- * an object, pin and restore CPU affinity, wait for an RCU grace period.
+ * an object, pin and restore CPU affinity.
  */
 #ifndef __CPUMASK_CREATE_HELPERS_H
 #define __CPUMASK_CREATE_HELPERS_H
 
 #include <sched.h>
-#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/socket.h>
@@ -271,15 +270,6 @@ static inline bool pin_to_cpu(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return ASSERT_OK(sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity");
-}
-
-/*
- * Wait for an RCU grace period, as upstream's kern_sync_rcu() does: frees
- * deferred past one have then been queued.
- */
-static inline int sync_rcu(void)
-{
-	return syscall(__NR_membarrier, MEMBARRIER_CMD_SHARED, 0, 0);
 }
 
 /* Skip the running test (or subtest) when @reason is set; say why. */

@@ -653,7 +653,7 @@ static bool keyed_get(struct cpumask_create_kptr *skel, const char *name, struct
  */
 static void assert_no_dtor_call(struct cpumask_create_dtor *dtor, __u64 mask, const char *what)
 {
-	ASSERT_OK(sync_rcu(), "sync_rcu");
+	ASSERT_OK(kern_sync_rcu(), "kern_sync_rcu");
 	ASSERT_EQ(wait_for_dtor(dtor, &mask, 1, 0).calls, 0, what);
 }
 
