@@ -37,7 +37,9 @@
 # VM_UNAME26 (1: run test_progs under setarch --uname-2.6, a release string
 # that lies, to show no verdict depends on it), QEMU, VM_TIMEOUT (seconds
 # per guest, default 300, and 8 more per vCPU in a wide guest), VM_MEM
-# (default 2G), VM_CPUS (default 2), VM_JOBS (default 1), VM_JSON.
+# (default 2G), VM_CPUS (default 2), VM_JOBS (default 1), VM_JSON, VM_FILES
+# (more files for the guest: FILE goes beside test_progs, e.g. bpf_testmod.ko;
+# FILE:PATH to PATH, e.g. a kernel's .config to /boot/config-RELEASE).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -146,6 +148,9 @@ build_initramfs() {
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
+	for f in ${VM_FILES:-}; do
+		cp "$f" "$root/opt/test_progs/" || die "VM_FILES: cannot copy $f"
+	done
 	copy_libs "$TEST_PROGS" "$root"
 	if [ "${VM_UNAME26:-}" = 1 ]; then
 		cp "$(command -v setarch)" "$root/usr/bin/setarch"
