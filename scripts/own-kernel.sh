@@ -16,7 +16,8 @@
 # when a fragment or the tree's Kconfig files change.
 #
 # KBUILD_TESTMOD=1 also builds the tree's bpf_testmod.ko (selftests'
-# test_kmods) for this kernel and puts it beside test_progs in the guest:
+# test_kmods) for this kernel and puts it beside test_progs in the guest,
+# and the kernel's config at /boot (libbpf reads __kconfig externs there):
 # what upstream's test_progs (TEST_PROGS=) needs for its struct_ops tests.
 #
 # Environment: KBUILD_JOBS (default 2), KBUILD_DIR (the O= directory),
@@ -142,7 +143,8 @@ if [ "${KBUILD_TESTMOD:-}" = 1 ]; then
 	cp -r "$kmods" "$out/test_kmods"
 	kmake M="$out/test_kmods" obj-m=bpf_testmod.o modules >>"$log" 2>&1 ||
 		{ tail -n 30 "$log" >&2; die "building bpf_testmod.ko failed, see $log"; }
-	export VM_FILES="${VM_FILES:+$VM_FILES }$out/test_kmods/bpf_testmod.ko"
+	release=$(cat "$out/include/config/kernel.release")
+	export VM_FILES="${VM_FILES:+$VM_FILES }$out/test_kmods/bpf_testmod.ko $out/.config:/boot/config-$release"
 	echo "kernel: built $out/test_kmods/bpf_testmod.ko" >&2
 fi
 

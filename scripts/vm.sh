@@ -143,13 +143,19 @@ copy_libs() {
 # The initramfs, shared by every kernel: busybox, test_progs, its libraries
 # (at the paths the dynamic loader looks in), the arguments one per line.
 build_initramfs() {
-	local root=$tmp/root
+	local root=$tmp/root f dest
 
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
 	for f in ${VM_FILES:-}; do
-		cp "$f" "$root/opt/test_progs/" || die "VM_FILES: cannot copy $f"
+		dest=/opt/test_progs/
+		if [[ $f == *:* ]]; then
+			dest=${f#*:}
+			f=${f%%:*}
+			mkdir -p "$root$(dirname "$dest")"
+		fi
+		cp "$f" "$root$dest" || die "VM_FILES: cannot copy $f"
 	done
 	copy_libs "$TEST_PROGS" "$root"
 	if [ "${VM_UNAME26:-}" = 1 ]; then
