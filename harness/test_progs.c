@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include "test_progs.h"
@@ -17,12 +18,13 @@
 struct test_def {
 	const char *name;
 	void (*run)(void);
+	bool serial;	/* serial_test_: changes global state, runs alone */
 };
 
 /* tests.h: a prototype per test, then TEST_LIST of DEFINE_TEST(name, serial_ or nothing) */
 #include "tests.h"
 
-#define DEFINE_TEST(name, serial) { #name, serial##test_##name },
+#define DEFINE_TEST(name, serial) { #name, serial##test_##name, sizeof(#serial) > 1 },
 static const struct test_def tests[] = {
 	TEST_LIST
 };
@@ -47,6 +49,7 @@ struct test_env env;
 static struct filter_set allow, deny;
 static struct num_set test_nums, subtest_nums;
 static bool list_only;
+static int workers;	/* -j: tests not marked serial_ run this many at a time */
 
 /* state of the test (and subtest) currently running */
 static struct {
@@ -726,6 +729,176 @@ static void run_test(const struct test_def *t, int num)
 	free(cur.log);
 }
 
+/*
+ * -j: each test not marked serial_ runs in a child process of its own, up
+ * to @workers at a time. The child's output goes to one file, its counts
+ * and failures to another; the parent prints the output and adds up the
+ * results as each child ends (upstream's order: as tests complete). The
+ * serial_ tests run afterwards in this process, alone.
+ */
+struct job {
+	pid_t pid;
+	int num;
+	FILE *out, *res;
+};
+
+static void job_write_str(FILE *f, const char *str)
+{
+	size_t len = strlen(str);
+
+	fwrite(&len, sizeof(len), 1, f);
+	fwrite(str, 1, len, f);
+}
+
+static char *job_read_str(FILE *f)
+{
+	size_t len;
+	char *str;
+
+	if (fread(&len, sizeof(len), 1, f) != 1)
+		return NULL;
+	str = malloc(len + 1);
+	if (!str)
+		return NULL;
+	if (fread(str, 1, len, f) != len) {
+		free(str);
+		return NULL;
+	}
+	str[len] = '\0';
+	return str;
+}
+
+static void job_start(struct job *job, const struct test_def *t, int num)
+{
+	int counts[7], i;
+
+	job->num = num;
+	job->out = tmpfile();
+	job->res = tmpfile();
+	if (!job->out || !job->res) {
+		fprintf(stderr, "tmpfile: %s\n", strerror(errno));
+		exit(1);
+	}
+	fflush(stdout);
+	job->pid = fork();
+	if (job->pid < 0) {
+		fprintf(stderr, "fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (job->pid)
+		return;
+	/* this process reports only its own test */
+	env.stdout_saved = job->out;
+	env.stderr_saved = job->out;
+	redirect(job->out);
+	succ_cnt = 0;
+	sub_succ_cnt = 0;
+	skip_cnt = 0;
+	fail_cnt = 0;
+	skipped_tests = 0;
+	known_cnt = 0;
+	xpass_cnt = 0;
+	failure_cnt = 0;
+	run_test(t, num);
+	counts[0] = succ_cnt;
+	counts[1] = sub_succ_cnt;
+	counts[2] = skip_cnt;
+	counts[3] = fail_cnt;
+	counts[4] = skipped_tests;
+	counts[5] = known_cnt;
+	counts[6] = xpass_cnt;
+	fwrite(counts, sizeof(counts), 1, job->res);
+	fwrite(&failure_cnt, sizeof(failure_cnt), 1, job->res);
+	for (i = 0; i < failure_cnt; i++) {
+		fwrite(&failures[i].subnum, sizeof(int), 1, job->res);
+		job_write_str(job->res, failures[i].name);
+		job_write_str(job->res, failures[i].log);
+	}
+	fflush(job->out);
+	_exit(fflush(job->res) ? 1 : 0);
+}
+
+/* Print a finished job's output, take in its results. */
+static void job_end(struct job *job, int status, const char *name)
+{
+	int counts[7], cnt = -1, subnum, i, c;
+	char *fname, *log;
+
+	rewind(job->out);
+	while ((c = fgetc(job->out)) != EOF)
+		putchar(c);
+	rewind(job->res);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    fread(counts, sizeof(counts), 1, job->res) != 1 ||
+	    fread(&cnt, sizeof(cnt), 1, job->res) != 1) {
+		printf("#%-7d %s:FAIL (worker process %s %d)\n", job->num, name,
+		       WIFSIGNALED(status) ? "killed by signal" : "exited with",
+		       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		fail_cnt++;
+		record_failure(name, job->num, 0, "worker process died\n");
+		cnt = 0;
+	} else {
+		succ_cnt += counts[0];
+		sub_succ_cnt += counts[1];
+		skip_cnt += counts[2];
+		fail_cnt += counts[3];
+		skipped_tests += counts[4];
+		known_cnt += counts[5];
+		xpass_cnt += counts[6];
+	}
+	for (i = 0; i < cnt; i++) {
+		if (fread(&subnum, sizeof(subnum), 1, job->res) != 1)
+			break;
+		fname = job_read_str(job->res);
+		log = job_read_str(job->res);
+		if (fname && log)
+			record_failure(fname, job->num, subnum, log);
+		free(fname);
+		free(log);
+	}
+	fflush(stdout);
+	fclose(job->out);
+	fclose(job->res);
+	job->pid = 0;
+}
+
+static void run_parallel(void)
+{
+	struct job *jobs = calloc(workers, sizeof(*jobs));
+	int i, j, status, running = 0;
+	pid_t pid;
+
+	if (!jobs) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i <= (int)ARRAY_SIZE(tests); i++) {
+		if (i < (int)ARRAY_SIZE(tests) &&
+		    (tests[i].serial || !should_run(i + 1, tests[i].name)))
+			continue;
+		/* a free slot for test i, or (after the last) every job ended */
+		while (running == workers || (i == (int)ARRAY_SIZE(tests) && running)) {
+			pid = wait(&status);
+			if (pid < 0) {
+				fprintf(stderr, "wait: %s\n", strerror(errno));
+				exit(1);
+			}
+			for (j = 0; j < workers; j++)
+				if (jobs[j].pid == pid) {
+					job_end(&jobs[j], status, tests[jobs[j].num - 1].name);
+					running--;
+				}
+		}
+		if (i == (int)ARRAY_SIZE(tests))
+			break;
+		for (j = 0; jobs[j].pid; j++)
+			;
+		job_start(&jobs[j], &tests[i], i + 1);
+		running++;
+	}
+	free(jobs);
+}
+
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -862,6 +1035,8 @@ static void usage(FILE *f)
 		"                          verbose output)\n"
 		"  -l, --list              list test names and exit\n"
 		"  -J, --json-summary=FILE write a JSON summary to FILE\n"
+		"  -j, --num-workers[=N]   run tests not marked serial_ in N processes at a\n"
+		"                          time (default: the number of CPUs)\n"
 		"      --ktap              print KTAP v1 (kselftest's format) instead\n"
 		"      --known-failures=FILE  the known-failures list to use instead of\n"
 		"                          the one built in\n"
@@ -879,6 +1054,7 @@ int main(int argc, char **argv)
 		{ "verbose", optional_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "json-summary", required_argument, NULL, 'J' },
+		{ "num-workers", optional_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "ktap", no_argument, NULL, OPT_KTAP },
 		{ "known-failures", required_argument, NULL, 'K' },
@@ -889,7 +1065,7 @@ int main(int argc, char **argv)
 
 	env.stdout_saved = stdout;
 	env.stderr_saved = stderr;
-	while ((c = getopt_long(argc, argv, "t:b:a:d:n:v::lJ:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:b:a:d:n:v::lJ:j::h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			err = parse_filters(&allow, optarg, false);
@@ -932,6 +1108,13 @@ int main(int argc, char **argv)
 		case OPT_KTAP:
 			ktap.on = true;
 			break;
+		case 'j':
+			workers = optarg ? atoi(optarg) : sysconf(_SC_NPROCESSORS_ONLN);
+			if (workers < 1) {
+				fprintf(stderr, "invalid number of workers: %s\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -941,6 +1124,11 @@ int main(int argc, char **argv)
 		}
 		if (err)
 			return 2;
+	}
+	if (ktap.on && workers) {
+		/* KTAP numbers the tests as they end, in one process */
+		fprintf(stderr, "--ktap and -j do not go together\n");
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
@@ -980,8 +1168,10 @@ int main(int argc, char **argv)
 			ran += should_run(i + 1, tests[i].name);
 		ktap_begin(ran);
 	}
+	if (workers)
+		run_parallel();
 	for (i = 0; i < (int)ARRAY_SIZE(tests); i++) {
-		if (!should_run(i + 1, tests[i].name))
+		if (!should_run(i + 1, tests[i].name) || (workers && !tests[i].serial))
 			continue;
 		run_test(&tests[i], i + 1);
 	}

@@ -141,7 +141,7 @@ out:
 	cpumask_create_runtime__destroy(skel);
 }
 
-void test_cpumask_create(void)
+void serial_test_cpumask_create(void)
 {
 	int nr_cpus = libbpf_num_possible_cpus();
 

@@ -4,7 +4,9 @@
  * plain C model of a cpumask of nr_cpu_ids bits over random and edge-case
  * patterns (empty, full, one CPU, the last CPU, CPUs at and past nr_cpu_ids,
  * UINT_MAX, CPUs on either side of a word boundary when nr_cpu_ids > 64).
- * The seed is printed; CPUMASK_CREATE_SEED=N repeats a run.
+ * The patterns come from a fixed seed, so that every run tests the same
+ * ones; CPUMASK_CREATE_SEED=N picks another, CPUMASK_CREATE_SEED=random one
+ * from the clock. The seed is printed.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -67,6 +69,8 @@ static const struct {
 };
 
 static __u32 nr_cpus;
+/* the patterns every run tests unless CPUMASK_CREATE_SEED says otherwise */
+#define DEFAULT_SEED	0x6370756d61736bULL
 static __u64 seed, rng;
 static char load_log[64 * 1024];
 
@@ -709,6 +713,7 @@ out:
 void test_cpumask_create_kfuncs(void)
 {
 	const char *env_seed = getenv("CPUMASK_CREATE_SEED");
+	char *end;
 	int op, n;
 
 	if (skip_because(cpumask_create_unsupported()))
@@ -718,7 +723,17 @@ void test_cpumask_create_kfuncs(void)
 	    !ASSERT_LE(n, MODEL_CPUS, "nr_cpu_ids the model holds"))
 		return;
 	nr_cpus = n;
-	seed = env_seed ? strtoull(env_seed, NULL, 0) : (__u64)time(NULL) ^ getpid();
+	if (!env_seed) {
+		seed = DEFAULT_SEED;
+	} else if (!strcmp(env_seed, "random")) {
+		seed = (__u64)time(NULL) ^ getpid();
+	} else {
+		errno = 0;
+		seed = strtoull(env_seed, &end, 0);
+		if (!ASSERT_TRUE(!errno && *env_seed && !*end,
+				 "CPUMASK_CREATE_SEED is a number or random"))
+			return;
+	}
 	printf("seed %llu (CPUMASK_CREATE_SEED=%llu repeats this run), nr_cpu_ids %u\n",
 	       (unsigned long long)seed, (unsigned long long)seed, nr_cpus);
 

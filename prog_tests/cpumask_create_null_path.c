@@ -75,7 +75,7 @@ static bool failslab_arm(void)
 	       knob_write("times", FAILSLAB_TIMES) && knob_write("probability", "100");
 }
 
-void test_cpumask_create_null_path(void)
+void serial_test_cpumask_create_null_path(void)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, drain);
 	LIBBPF_OPTS(bpf_test_run_opts, example);

@@ -916,7 +916,7 @@ static void test_last_release_frees(void)
 	test_refcount(false, dtor);
 }
 
-void test_cpumask_create_ownership(void)
+void serial_test_cpumask_create_ownership(void)
 {
 	if (skip_because(cpumask_create_unsupported()))
 		return;

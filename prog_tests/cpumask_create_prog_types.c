@@ -425,21 +425,55 @@ out:
 /*
  * libbpf attaches tp/ programs through tracefs. Where it is not mounted (as
  * on some hosts), mount it in a mount namespace of this process's own, made
- * private first: the mount is then seen by nothing else and goes away with
- * the process, however it ends. The rest of the run stays in that namespace,
- * a copy of the one it came from.
+ * private first: the mount is seen by nothing else. tracefs_leave() goes
+ * back to the namespace the process came from (and its working directory,
+ * which setns() resets), and the private one goes away with its mount.
  */
-static const char *tracefs_unavailable(void)
+static struct {
+	int mnt_ns, cwd;
+} tracefs_saved = { -1, -1 };
+
+static void tracefs_leave(void)
+{
+	if (tracefs_saved.mnt_ns < 0)
+		return;
+	ASSERT_OK(setns(tracefs_saved.mnt_ns, CLONE_NEWNS), "setns to the original mount ns");
+	ASSERT_OK(fchdir(tracefs_saved.cwd), "fchdir to the original working directory");
+	close(tracefs_saved.mnt_ns);
+	close(tracefs_saved.cwd);
+	tracefs_saved.mnt_ns = -1;
+	tracefs_saved.cwd = -1;
+}
+
+static const char *tracefs_enter(void)
 {
 	static char reason[160];
+	int mnt_ns, cwd;
 
 	if (!access("/sys/kernel/tracing/events", F_OK) ||
 	    !access("/sys/kernel/debug/tracing/events", F_OK))
 		return NULL;
-	if (unshare(CLONE_NEWNS))
+	mnt_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (mnt_ns < 0 || cwd < 0) {
+		snprintf(reason, sizeof(reason), "tracefs not mounted; saving the mount ns: %s",
+			 strerror(errno));
+		if (mnt_ns >= 0)
+			close(mnt_ns);
+		if (cwd >= 0)
+			close(cwd);
+		return reason;
+	}
+	if (unshare(CLONE_NEWNS)) {
 		snprintf(reason, sizeof(reason), "tracefs not mounted; unshare(CLONE_NEWNS): %s",
 			 strerror(errno));
-	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		close(mnt_ns);
+		close(cwd);
+		return reason;
+	}
+	tracefs_saved.mnt_ns = mnt_ns;
+	tracefs_saved.cwd = cwd;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		snprintf(reason, sizeof(reason), "tracefs not mounted; private mounts: %s",
 			 strerror(errno));
 	else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
@@ -447,6 +481,7 @@ static const char *tracefs_unavailable(void)
 			 strerror(errno));
 	else
 		return NULL;
+	tracefs_leave();
 	return reason;
 }
 
@@ -477,18 +512,20 @@ static void test_tracepoint(void)
 	if (!skel)
 		return;
 	/* the load above proves the verifier's consent; now fire it */
-	if (skip_because(tracefs_unavailable()))
+	if (skip_because(tracefs_enter()))
 		goto out;
 	link = bpf_program__attach(skel->progs.create_in_tracepoint);
 	if (!ASSERT_OK_PTR(link, "attach"))
 		goto out;
 	syscall(SYS_getppid);
 	bpf_link__destroy(link);
+	tracefs_leave();
 	r = &skel->bss->tracepoint_report;
 	check_report(r, skel->bss->hook_cpus, 1);
 	ASSERT_EQ(r->runs, 1, "hook runs for one getppid()");
 	ASSERT_EQ(r->ctx_value, SYS_getppid, "syscall number");
 out:
+	tracefs_leave();
 	cpumask_create_prog_types__destroy(skel);
 }
 
@@ -524,7 +561,7 @@ out:
 	cpumask_create_prog_types__destroy(skel);
 }
 
-void test_cpumask_create_prog_types(void)
+void serial_test_cpumask_create_prog_types(void)
 {
 	size_t i;
 

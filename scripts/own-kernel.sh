@@ -15,6 +15,11 @@
 # option that does not survive stops the build. The config is redone only
 # when a fragment or the tree's Kconfig files change.
 #
+# KBUILD_TESTMOD=1 also builds the tree's bpf_testmod.ko (selftests'
+# test_kmods) for this kernel and puts it beside test_progs in the guest,
+# and the kernel's config at /boot (libbpf reads __kconfig externs there):
+# what upstream's test_progs (TEST_PROGS=) needs for its struct_ops tests.
+#
 # Environment: KBUILD_JOBS (default 2), KBUILD_DIR (the O= directory),
 # KBUILD_OVERLAY=PATH:FILE (build as if the tree's PATH held FILE: FILE is
 # bind-mounted over it in a private mount namespace, so the tree itself is
@@ -127,6 +132,21 @@ kmake bzImage >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build of $kdir fail
 image=$out/arch/x86/boot/bzImage
 awk -v a="$start" -v b="$EPOCHREALTIME" -v i="$image" \
 	'BEGIN { printf "kernel: %s built in %.0f s\n", i, b - a }' >&2
+
+# External modules need the kernel's Module.symvers (make modules), and a
+# directory of their own to build in: a copy of the tree's test_kmods.
+if [ "${KBUILD_TESTMOD:-}" = 1 ]; then
+	kmods=$kdir/tools/testing/selftests/bpf/test_kmods
+	[ -f "$kmods/bpf_testmod.c" ] || die "$kdir has no $kmods/bpf_testmod.c"
+	kmake modules >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "make modules failed, see $log"; }
+	rm -rf "$out/test_kmods"
+	cp -r "$kmods" "$out/test_kmods"
+	kmake M="$out/test_kmods" obj-m=bpf_testmod.o modules >>"$log" 2>&1 ||
+		{ tail -n 30 "$log" >&2; die "building bpf_testmod.ko failed, see $log"; }
+	release=$(cat "$out/include/config/kernel.release")
+	export VM_FILES="${VM_FILES:+$VM_FILES }$out/test_kmods/bpf_testmod.ko $out/.config:/boot/config-$release"
+	echo "kernel: built $out/test_kmods/bpf_testmod.ko" >&2
+fi
 
 if [ $build_only = 1 ]; then
 	echo "$image"

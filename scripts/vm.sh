@@ -37,7 +37,9 @@
 # VM_UNAME26 (1: run test_progs under setarch --uname-2.6, a release string
 # that lies, to show no verdict depends on it), QEMU, VM_TIMEOUT (seconds
 # per guest, default 300, and 8 more per vCPU in a wide guest), VM_MEM
-# (default 2G), VM_CPUS (default 2), VM_JOBS (default 1), VM_JSON.
+# (default 2G), VM_CPUS (default 2), VM_JOBS (default 1), VM_JSON, VM_FILES
+# (more files for the guest: FILE goes beside test_progs, e.g. bpf_testmod.ko;
+# FILE:PATH to PATH, e.g. a kernel's .config to /boot/config-RELEASE).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -141,11 +143,20 @@ copy_libs() {
 # The initramfs, shared by every kernel: busybox, test_progs, its libraries
 # (at the paths the dynamic loader looks in), the arguments one per line.
 build_initramfs() {
-	local root=$tmp/root
+	local root=$tmp/root f dest
 
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
+	for f in ${VM_FILES:-}; do
+		dest=/opt/test_progs/
+		if [[ $f == *:* ]]; then
+			dest=${f#*:}
+			f=${f%%:*}
+			mkdir -p "$root$(dirname "$dest")"
+		fi
+		cp "$f" "$root$dest" || die "VM_FILES: cannot copy $f"
+	done
 	copy_libs "$TEST_PROGS" "$root"
 	if [ "${VM_UNAME26:-}" = 1 ]; then
 		cp "$(command -v setarch)" "$root/usr/bin/setarch"
