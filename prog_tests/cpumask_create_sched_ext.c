@@ -98,31 +98,48 @@ static struct cpumask_create_sched_ext *open_only(const char *name)
 		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
 			bpf_map__set_autocreate(map, name && !strcmp(bpf_map__name(map), name));
 	bpf_program__set_autoload(skel->progs.count_release, false);
+	bpf_program__set_autoload(skel->progs.read_watched, false);
 	return skel;
 }
 
 /*
- * The release counter: a second copy of the object with only count_release,
- * sharing live_masks with @sched, so that it outlives the scheduler's maps.
+ * The observer: a second copy of the object, loaded first, that owns the
+ * maps the scheduler shares (live_masks, watched), so that it outlives the
+ * scheduler's own maps; it counts releases with count_release unless the
+ * kernel refuses trampolines (@no_counter), and reads watched masks.
  */
-static struct cpumask_create_sched_ext *open_counter(struct cpumask_create_sched_ext *sched)
+static struct cpumask_create_sched_ext *open_observer(const char *no_counter)
 {
 	struct cpumask_create_sched_ext *skel = open_only(NULL);
-	int fd = bpf_map__fd(sched->maps.live_masks);
 
 	if (!skel)
 		return NULL;
-	bpf_program__set_autoload(skel->progs.count_release, true);
-	if (!ASSERT_OK(bpf_map__reuse_fd(skel->maps.live_masks, fd), "reuse live_masks") ||
-	    !ASSERT_OK(cpumask_create_sched_ext__load(skel), "load counter"))
+	bpf_program__set_autoload(skel->progs.count_release, !no_counter);
+	bpf_program__set_autoload(skel->progs.read_watched, true);
+	if (!ASSERT_OK(cpumask_create_sched_ext__load(skel), "load observer"))
 		goto fail;
-	skel->links.count_release = bpf_program__attach(skel->progs.count_release);
-	if (!ASSERT_OK_PTR(skel->links.count_release, "attach counter"))
-		goto fail;
+	if (!no_counter) {
+		skel->links.count_release = bpf_program__attach(skel->progs.count_release);
+		if (!ASSERT_OK_PTR(skel->links.count_release, "attach release counter"))
+			goto fail;
+	}
 	return skel;
 fail:
 	cpumask_create_sched_ext__destroy(skel);
 	return NULL;
+}
+
+/* How many references @n watched masks have: true when all have @refs. */
+static bool watched_have(struct cpumask_create_sched_ext *observer, int n, int refs)
+{
+	int i;
+
+	if (!run_prog_ok(observer->progs.read_watched))
+		return false;
+	for (i = 0; i < n; i++)
+		if (observer->bss->watched_refs[i] != refs)
+			return false;
+	return true;
 }
 
 /* One thread of the load: its affinity per generation, 0 the inherited one. */
@@ -311,17 +328,20 @@ static struct bpf_link *attach_sched(struct cpumask_create_sched_ext *skel, cons
 
 /*
  * After the scheduler went: the masks the callbacks created were released
- * by them (select_cpu, exit_task), and, once its maps are freed, all of
- * them freed, global ones by the kptr destructor (counted by @counter).
+ * by them (select_cpu, exit_task); once its maps are freed, the global
+ * ones by the kptr destructor: seen by @observer as the scheduler's
+ * reference gone from each, and, unless @no_counter, every mask created
+ * counted at its release.
  */
-static void check_freed(const struct sched_counts *s, struct cpumask_create_sched_ext *counter,
+static void check_freed(const struct sched_counts *s, struct cpumask_create_sched_ext *observer,
 			const char *no_counter)
 {
 	__u64 want[SCX_NR_ORIGINS] = {
 		s->init.created, s->init_task.created, s->select.created,
 	};
-	int i, fd, left;
-	__u64 key;
+	__u64 *freed = observer->bss->freed, key;
+	int i, fd, left, n = s->init.created;
+	bool dtor_ran = false;
 
 	ASSERT_GT(s->select.created, 0, "select_cpu created masks");
 	ASSERT_EQ(s->select.released, s->select.created, "select_cpu released its masks");
@@ -329,35 +349,46 @@ static void check_freed(const struct sched_counts *s, struct cpumask_create_sche
 	ASSERT_EQ(s->exit_task.released + s->init_task.replaced, s->init_task.created,
 		  "per-task masks released by exit_task");
 	ASSERT_EQ(s->no_storage, 0, "exit_task without init_task's storage");
-	if (skip_because(no_counter))
+	if (!ASSERT_LE(n, ARRAY_SIZE(observer->bss->watched_refs), "global masks watched"))
 		return;
-	ASSERT_EQ(s->untracked, 0, "masks not tracked");
-	fd = bpf_map__fd(counter->maps.live_masks);
 	for (i = 0; i < WAIT_MS / 10; i++) {
-		if (!memcmp(counter->bss->freed, want, sizeof(want)))
+		dtor_ran = watched_have(observer, n, 1);
+		if (dtor_ran && (no_counter || !memcmp(freed, want, sizeof(want))))
 			break;
 		sync_rcu();
 		usleep(10000);
 	}
+	printf("global masks left with only the test's reference: %s (%d masks)\n",
+	       dtor_ran ? "all" : "not all", n);
+	ASSERT_TRUE(dtor_ran, "scheduler's references to global masks dropped at map free");
+	if (skip_because(no_counter))
+		return;
 	printf("masks freed: init %llu/%llu, init_task %llu/%llu, select_cpu %llu/%llu\n",
-	       (unsigned long long)counter->bss->freed[0], (unsigned long long)want[0],
-	       (unsigned long long)counter->bss->freed[1], (unsigned long long)want[1],
-	       (unsigned long long)counter->bss->freed[2], (unsigned long long)want[2]);
+	       (unsigned long long)freed[0], (unsigned long long)want[0],
+	       (unsigned long long)freed[1], (unsigned long long)want[1],
+	       (unsigned long long)freed[2], (unsigned long long)want[2]);
+	ASSERT_EQ(s->untracked, 0, "masks not tracked");
 	for (i = 0; i < SCX_NR_ORIGINS; i++)
-		ASSERT_EQ(counter->bss->freed[i], want[i], "masks freed, by origin");
+		ASSERT_EQ(freed[i], want[i], "masks released, by origin");
+	fd = bpf_map__fd(observer->maps.live_masks);
 	for (left = 0; !bpf_map_get_next_key(fd, left ? &key : NULL, &key); left++)
 		;
-	ASSERT_EQ(left, 0, "masks never freed");
+	ASSERT_EQ(left, 0, "masks never released");
 }
 
-static struct cpumask_create_sched_ext *load_sched(bool track, char *name, size_t len)
+static struct cpumask_create_sched_ext *
+load_sched(struct cpumask_create_sched_ext *observer, bool track, char *name, size_t len)
 {
 	struct cpumask_create_sched_ext *skel = open_only("cm_sched");
 
 	if (!skel)
 		return NULL;
 	skel->bss->track_masks = track;
-	if (!set_struct_ops_name(skel->obj, skel->maps.cm_sched, "s", name, len) ||
+	if (!ASSERT_OK(bpf_map__reuse_fd(skel->maps.live_masks,
+					 bpf_map__fd(observer->maps.live_masks)), "live_masks") ||
+	    !ASSERT_OK(bpf_map__reuse_fd(skel->maps.watched,
+					 bpf_map__fd(observer->maps.watched)), "watched") ||
+	    !set_struct_ops_name(skel->obj, skel->maps.cm_sched, "s", name, len) ||
 	    !ASSERT_OK(cpumask_create_sched_ext__load(skel), "load scheduler")) {
 		cpumask_create_sched_ext__destroy(skel);
 		return NULL;
@@ -370,7 +401,7 @@ static void test_run(bool error)
 {
 	const char *no_counter = trampoline_unsupported();
 	struct worker w[SCX_WORKERS];
-	struct cpumask_create_sched_ext *skel, *counter = NULL;
+	struct cpumask_create_sched_ext *skel = NULL, *observer;
 	struct sched_counts s;
 	struct bpf_link *link;
 	char name[16], state[32];
@@ -379,18 +410,18 @@ static void test_run(bool error)
 	if (!ASSERT_STREQ(read_line(SCX_STATE, state, sizeof(state)), "disabled",
 			  "no other sched_ext scheduler"))
 		return;
-	skel = load_sched(!no_counter, name, sizeof(name));
-	if (!skel)
+	observer = open_observer(no_counter);
+	if (!observer)
 		return;
-	if (!no_counter) {
-		counter = open_counter(skel);
-		if (!counter)
-			goto out;
-	}
+	skel = load_sched(observer, !no_counter, name, sizeof(name));
+	if (!skel)
+		goto out;
 
 	link = attach_sched(skel, name);
 	if (!link)
 		goto out;
+	/* the watcher works: init's masks, held by the scheduler and by us */
+	ASSERT_TRUE(watched_have(observer, 2, 2), "global masks have two references");
 	if (error)
 		skel->bss->error_requested = 1;
 	run_load(skel, w);
@@ -436,10 +467,10 @@ static void test_run(bool error)
 	/* the scheduler's maps go with it: global masks by their destructor */
 	cpumask_create_sched_ext__destroy(skel);
 	skel = NULL;
-	check_freed(&s, counter, no_counter);
+	check_freed(&s, observer, no_counter);
 out:
 	cpumask_create_sched_ext__destroy(skel);
-	cpumask_create_sched_ext__destroy(counter);
+	cpumask_create_sched_ext__destroy(observer);
 }
 
 /* Load a struct_ops map alone; return the load error, its verifier log in @log. */

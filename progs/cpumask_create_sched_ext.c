@@ -100,6 +100,31 @@ static __always_inline void count_created(struct scx_cb_counts *c, struct bpf_cp
 		__sync_fetch_and_add(&untracked, 1);
 }
 
+/*
+ * The global masks, each with a reference of the test's own in watched: a
+ * map of the observer copy of this object, which outlives the scheduler,
+ * so that read_watched sees the scheduler's reference go (the destructor's
+ * work) without a trampoline.
+ */
+#define SCX_WATCHED	4	/* two masks per ops.init, two inits */
+MASK_SLOTS(watched, SCX_WATCHED);
+__u32 watched_next, watch_lost;
+__s32 watched_refs[SCX_WATCHED];
+
+static __always_inline void watch(struct bpf_cpumask *mask)
+{
+	struct bpf_cpumask *ref = bpf_cpumask_acquire(mask);
+	__u32 idx = __sync_fetch_and_add(&watched_next, 1);
+	struct mask_slot *slot = bpf_map_lookup_elem(&watched, &idx);
+
+	if (slot)
+		ref = bpf_kptr_xchg(&slot->mask, ref);
+	else
+		__sync_fetch_and_add(&watch_lost, 1);
+	if (ref)
+		bpf_cpumask_release(ref);
+}
+
 /* Put @mask in @slot; release what the slot held (a map outlives a scheduler). */
 static __always_inline int install(struct bpf_cpumask __kptr * *slot, struct bpf_cpumask *mask)
 {
@@ -122,6 +147,7 @@ s32 BPF_PROG(cm_init)
 		return -ENOMEM;
 	count_created(&cb_init, all, SCX_ORIGIN_INIT);
 	bpf_cpumask_setall(all);
+	watch(all);
 	cb_init.replaced += install(&all_cpus, all);
 
 	first = bpf_cpumask_create();
@@ -129,6 +155,7 @@ s32 BPF_PROG(cm_init)
 		return -ENOMEM;
 	count_created(&cb_init, first, SCX_ORIGIN_INIT);
 	bpf_cpumask_set_cpu(0, first);
+	watch(first);
 	cb_init.replaced += install(&first_cpu, first);
 	return 0;
 }
@@ -366,5 +393,26 @@ int BPF_PROG(count_release, struct bpf_cpumask *mask)
 	if (*origin < SCX_NR_ORIGINS)
 		__sync_fetch_and_add(&freed[*origin], 1);
 	bpf_map_delete_elem(&live_masks, &addr);
+	return 0;
+}
+
+/* The references each watched mask has now; -1: none there. */
+SEC("syscall")
+int read_watched(void *ctx)
+{
+	struct bpf_cpumask *mask;
+	struct mask_slot *slot;
+	__u32 i, key;
+
+	for (i = 0; i < SCX_WATCHED; i++) {
+		key = i;	/* not i itself: its bounds would be lost */
+		slot = bpf_map_lookup_elem(&watched, &key);
+		if (!slot)
+			return 1;
+		bpf_rcu_read_lock();
+		mask = slot->mask;
+		watched_refs[i] = mask ? mask->usage.refs.counter : -1;
+		bpf_rcu_read_unlock();
+	}
 	return 0;
 }
