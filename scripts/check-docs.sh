@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The examples the documentation quotes are programs the suite runs: every
 # ```c block of the given Markdown files (default: docs/*.md and README.md)
-# that defines a BPF program (a SEC() line, then "int NAME(") must equal,
+# that defines a BPF program (a SEC() line, then "int NAME(", or a type and
+# "BPF_PROG(NAME" as struct_ops programs are written) must equal,
 # line for line, the program NAME of progs/*.c, from its SEC() line to its
 # closing brace. Run by "make check-docs" and by .ci/run.
 #
@@ -23,7 +24,7 @@ checked=0
 program() {
 	awk -v name="$1" '
 		/^SEC\(/ { sec = $0; next }
-		sec != "" && $0 ~ "^int " name "\\(" {
+		sec != "" && $0 ~ "^(int " name "\\(|[a-z0-9_]+ BPF_PROG\\(" name "[,)])" {
 			body = sec "\n" $0; inside = 1; sec = ""; next
 		}
 		inside { body = body "\n" $0 }
@@ -43,7 +44,8 @@ for md in "$@"; do
 	for block in "$tmp"/block.*; do
 		[ -f "$block" ] || continue
 		grep -q '^SEC(' "$block" || continue
-		name=$(sed -n -E 's/^int ([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/p' "$block" | head -n1)
+		name=$(sed -n -E -e 's/^int ([A-Za-z_][A-Za-z0-9_]*)\(.*/\1/p' \
+			-e 's/^[a-z0-9_]+ BPF_PROG\(([A-Za-z_][A-Za-z0-9_]*)[,)].*/\1/p' "$block" | head -n1)
 		[ -n "$name" ] || continue
 		checked=$((checked + 1))
 		if ! program "$name" progs/*.c > "$tmp/program"; then
