@@ -355,7 +355,7 @@ static void check_freed(const struct sched_counts *s, struct cpumask_create_sche
 		dtor_ran = watched_have(observer, n, 1);
 		if (dtor_ran && (no_counter || !memcmp(freed, want, sizeof(want))))
 			break;
-		sync_rcu();
+		kern_sync_rcu();
 		usleep(10000);
 	}
 	printf("global masks left with only the test's reference: %s (%d masks)\n",

@@ -266,9 +266,14 @@ done
 
 # 7. git am on the pristine tree, test_progs built after each patch.
 fresh_branch am
-# The tests any patch adds or changes are built too, not pruned.
+# The tests any patch adds or changes are built too, not pruned, and so
+# are the programs whose skeletons those tests include.
 own=$(g diff --name-only base series -- "$SELFTESTS/progs/*.c" "$SELFTESTS/prog_tests/*.c" |
       sed -E 's|.*/||; s/\.c$//' | tr '\n' ' ')
+for f in $(g diff --name-only base series -- "$SELFTESTS/prog_tests/*.c"); do
+	own="$own $(g show "series:$f" | sed -nE 's/^#include "([A-Za-z0-9_]+)\.skel\.h"$/\1/p' |
+		    tr '\n' ' ')"
+done
 n=0
 for p in $patches; do
 	n=$((n + 1))
