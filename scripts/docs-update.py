@@ -114,11 +114,14 @@ def vm_points_page(records):
                    f" ({len(points)} releases)")
     out += ["", "| release | Debian release | date | passed | skipped | failed | known | exit | wall |"
             " result |", "|---|---|---|---|---|---|---|---|---|---|"]
+    def val(r, key):
+        return "-" if r.get(key) is None else r[key]
+
     for r in records:
         passed = "-" if r.get("passed") is None else f"{r['passed']}/{r.get('passed_subtests')}"
         out.append(f"| {r['point']} | {r['kernel']} | {r['date']} | {passed} | "
-                   f"{r.get('skipped', '-')} | {r.get('failed', '-')} | {r.get('known', '-')} | "
-                   f"{r.get('exit', '-')} | {fmt(r.get('wall_s'), 1, ' s')} | {r['result']} |")
+                   f"{val(r, 'skipped')} | {val(r, 'failed')} | {val(r, 'known')} | "
+                   f"{val(r, 'exit')} | {fmt(r.get('wall_s'), 1, ' s')} | {r['result'].strip()} |")
     out.append("")
     return out
 
@@ -134,7 +137,7 @@ def vm_records(path, run):
         rec = {k: v for k, v in g.items() if k not in ("image", "kernel", "release")}
         rec.update({k: run[k] for k in ("date", "host_kernel", "accel", "vcpus", "jobs",
                                          "load_at_start")})
-        rec.update(kernel=g["release"], point=g["kernel"])
+        rec.update(kernel=g["release"], point=g["kernel"], result=g["result"].strip())
         yield rec
 
 

@@ -260,7 +260,7 @@ run_guest() {
 		fi
 		cp "$console" "$VM_LOGS/$release-${VM_CPUS}cpu.boot-error.console"
 		echo "vm.sh: $release: kernel error before init, no test ran:" \
-		     "$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//');" \
+		     "$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//; s/\r$//');" \
 		     "booting again (console: $VM_LOGS)"
 	done
 
@@ -276,7 +276,7 @@ run_guest() {
 	elif [ "$rc" != 0 ]; then
 		why="qemu exited with $rc"
 	elif grep -Eq "$KERNEL_ERRORS" "$console" 2>/dev/null; then
-		why=$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//')
+		why=$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//; s/\r$//')
 		why="guest kernel error: $why"
 	elif [ -z "$status" ]; then
 		why="no exit status from the guest"
