@@ -164,7 +164,7 @@ write() {
 
 targs=("$@")
 machine="$(uname -m), $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB, host kernel $(uname -r); guests: qemu TCG"
-release=$(make -s -C "$kdir" kernelversion 2>/dev/null || echo "$series")
+release=$(awk -v s="$series" '$1 == "SUBLEVEL" { print s "." $3; exit }' "$kdir/Makefile")
 doc=$repo/docs/mutants-$series.md
 json=$work/mutants.json
 rows=$work/rows.jsonl
