@@ -12,8 +12,10 @@
 #
 # TREE: 6.12 (the stable tree, the default), 7.3 (the current one) or a
 # path. The mutants are written against the stable tree: there, one that
-# does not apply is an error; on another tree it is skipped, and the table
-# says so (the code moved or changed). The unchanged tree runs first: if it
+# does not apply is an error. mutants/SERIES/NAME.patch is NAME's version
+# for another series, where the code moved; a mutant with none that does
+# not apply there is skipped, and the table says so (the rule's code
+# changed or is gone). The unchanged tree runs first: if it
 # fails, no score is given. A survivor whose patch says "# Invisible: WHY"
 # is reported as justified. Exits 0 only if every mutant that applies is
 # caught or justified.
@@ -178,6 +180,8 @@ run unchanged
 : > "$rows"
 for p in "${patches[@]}"; do
 	name=$(basename "$p" .patch)
+	# the tree's own version of it, where the code moved
+	[ ! -f "$repo/mutants/$series/$name.patch" ] || p=$repo/mutants/$series/$name.patch
 	file=$(patch_file "$p")
 	rule=$(sed -n 's/^# Breaks //p' "$p" | head -n1)
 	log=$work/logs/$name.log
