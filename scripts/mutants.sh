@@ -117,7 +117,7 @@ run() {
 	fi
 	failed=$(sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$log" | sort -u | tr '\n' ' ')
 	failed=${failed% }
-	why=$(sed -En 's/^vm\.sh: .*: FAILED: //p' "$log" | head -n1)
+	why=$(sed -En 's/^vm\.sh: .*: FAILED: //; T; s/; console .*//; p' "$log" | head -n1)
 	verdict="caught${why:+ [$why]}"
 }
 
