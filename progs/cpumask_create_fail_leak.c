@@ -286,3 +286,49 @@ int release_old_mask_from_kptr_xchg(void *ctx)
 		bpf_cpumask_release(old);
 	return 0;
 }
+
+/*
+ * Pruning keeps reference state apart. The join at 2: is reached first
+ * without a reference (the verifier walks the not-taken branch first, and
+ * it is long enough for a state to be kept at the join), then holding a new
+ * mask. The two states differ only in that reference: were the second
+ * pruned against the first, the leak would go unseen. In assembly, so that
+ * the path without a reference is the one verified first.
+ */
+#define JOIN_AFTER_CREATE(release)		\
+	"call %[prandom];"			\
+	"r0 &= 1;"				\
+	"if r0 != 0 goto 1f;"			\
+	"r0 = 0;"				\
+	"r0 = 0;"				\
+	"r0 = 0;"				\
+	"r0 = 0;"				\
+	"r0 = 0;"				\
+	"r0 = 0;"				\
+	"goto 2f;"				\
+	"1: call %[create];"			\
+	"if r0 == 0 goto 2f;"			\
+	release					\
+	"2: r0 = 0;"				\
+	"exit;"
+
+SEC("syscall")
+__failure __msg(LEAK_MSG)
+__naked int leak_past_pruning_point(void)
+{
+	asm volatile (JOIN_AFTER_CREATE("")
+		      :
+		      : [prandom]"i"(bpf_get_prandom_u32), [create]"i"(bpf_cpumask_create)
+		      : __clobber_all);
+}
+
+SEC("syscall")
+__success __retval(0)
+__naked int release_before_pruning_point(void)
+{
+	asm volatile (JOIN_AFTER_CREATE("r1 = r0; call %[release];")
+		      :
+		      : [prandom]"i"(bpf_get_prandom_u32), [create]"i"(bpf_cpumask_create),
+			[release]"i"(bpf_cpumask_release)
+		      : __clobber_all);
+}

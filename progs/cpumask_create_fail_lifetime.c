@@ -389,3 +389,100 @@ int spilled_mask_read_before_release(void *ctx)
 	bpf_cpumask_release(mask);
 	return weight;
 }
+
+/*
+ * bpf_rcu_read_unlock() ends what a kptr read in the section may be used
+ * for: after it the mask is untrusted. Its twin is read_kptr_under_rcu_lock.
+ */
+SEC("syscall")
+__failure
+__msg("call bpf_rcu_read_unlock#")
+__msg("R2 must be a rcu pointer")
+int query_kptr_after_rcu_unlock(void *ctx)
+{
+	struct mask_slot *v = seeded_slot();
+	struct bpf_cpumask *mask;
+	int ret = -1;
+
+	if (!v)
+		return -1;
+	bpf_rcu_read_lock();
+	mask = v->mask;
+	bpf_rcu_read_unlock();
+	if (mask)
+		ret = bpf_cpumask_test_cpu(0, cast(mask));
+	return ret;
+}
+
+static __noinline int release_arg(struct bpf_cpumask *mask)
+{
+	bpf_cpumask_release(mask);
+	return 0;
+}
+
+/* A release in a subprogram invalidates the caller's copy too. */
+SEC("syscall")
+__failure
+__msg("call bpf_cpumask_release#")
+__msg("call bpf_cpumask_weight#")
+__msg("R1 type=scalar expected=fp")
+int query_after_release_in_subprog(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+
+	if (!mask)
+		return 1;
+	release_arg(mask);
+	return bpf_cpumask_weight(cast(mask));
+}
+
+SEC("syscall")
+__success __retval(0)
+int query_before_release_in_subprog(void *ctx)
+{
+	struct bpf_cpumask *mask = bpf_cpumask_create();
+	u32 weight;
+
+	if (!mask)
+		return 1;
+	weight = bpf_cpumask_weight(cast(mask));
+	release_arg(mask);
+	return weight;
+}
+
+/*
+ * A mask whose last reference goes while an RCU reader may still see it is
+ * freed after a grace period: a mask created inside the reader's section
+ * never gets its memory. 1 if it does.
+ */
+SEC("syscall")
+__success __retval(0)
+int released_mask_not_reused_under_rcu(void *ctx)
+{
+	struct mask_slot *v = seeded_slot();
+	struct bpf_cpumask *seen, *mask;
+	int ret;
+
+	if (!v)
+		return -1;
+	bpf_rcu_read_lock();
+	seen = v->mask;
+	mask = bpf_kptr_xchg(&v->mask, NULL);
+	if (!seen || !mask) {
+		if (mask)
+			bpf_cpumask_release(mask);
+		bpf_rcu_read_unlock();
+		return -2;
+	}
+	/* the map's reference, the last one */
+	bpf_cpumask_release(mask);
+	mask = bpf_cpumask_create();
+	if (!mask) {
+		bpf_rcu_read_unlock();
+		return -3;
+	}
+	ret = (unsigned long)mask == (unsigned long)seen;
+	bpf_cpumask_release(mask);
+	bpf_rcu_read_unlock();
+	return ret;
+}

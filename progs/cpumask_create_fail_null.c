@@ -194,3 +194,85 @@ int read_checked_mask(void *ctx)
 	bpf_cpumask_release(mask);
 	return bits;
 }
+
+/*
+ * bpf_kptr_xchg() hands back what the slot held: the old mask, or NULL when
+ * it was empty. Releasing that needs the check too.
+ */
+SEC("syscall")
+__failure
+__msg("call bpf_kptr_xchg#")
+__msg("call bpf_cpumask_release#")
+__msg("Possibly NULL pointer passed to trusted {{(arg0|R1)}}")
+int release_kptr_xchg_result_unchecked(void *ctx)
+{
+	struct bpf_cpumask *old;
+	struct mask_slot *slot;
+	u32 key = 0;
+
+	slot = bpf_map_lookup_elem(&slots, &key);
+	if (!slot)
+		return 1;
+	old = bpf_kptr_xchg(&slot->mask, NULL);
+	bpf_cpumask_release(old);
+	return 0;
+}
+
+SEC("syscall")
+__success __retval(0)
+int release_kptr_xchg_result_checked(void *ctx)
+{
+	struct bpf_cpumask *old;
+	struct mask_slot *slot;
+	u32 key = 0;
+
+	slot = bpf_map_lookup_elem(&slots, &key);
+	if (!slot)
+		return 1;
+	old = bpf_kptr_xchg(&slot->mask, NULL);
+	if (old)
+		bpf_cpumask_release(old);
+	return 0;
+}
+
+/* So may a mask read from a map under RCU: the slot may be empty. */
+SEC("syscall")
+__failure
+__msg("call bpf_cpumask_test_cpu#")
+__msg("Possibly NULL pointer passed to trusted {{(arg1|R2)}}")
+int query_kptr_unchecked_under_rcu(void *ctx)
+{
+	struct bpf_cpumask *mask;
+	struct mask_slot *slot;
+	u32 key = 0;
+	int ret;
+
+	slot = bpf_map_lookup_elem(&slots, &key);
+	if (!slot)
+		return 1;
+	bpf_rcu_read_lock();
+	mask = slot->mask;
+	ret = bpf_cpumask_test_cpu(0, cast(mask));
+	bpf_rcu_read_unlock();
+	return ret;
+}
+
+SEC("syscall")
+__success __retval(0)
+int query_kptr_checked_under_rcu(void *ctx)
+{
+	struct bpf_cpumask *mask;
+	struct mask_slot *slot;
+	u32 key = 0;
+	int ret = 0;
+
+	slot = bpf_map_lookup_elem(&slots, &key);
+	if (!slot)
+		return 1;
+	bpf_rcu_read_lock();
+	mask = slot->mask;
+	if (mask)
+		ret = bpf_cpumask_test_cpu(0, cast(mask));
+	bpf_rcu_read_unlock();
+	return ret;
+}

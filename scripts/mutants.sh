@@ -1,36 +1,53 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# How much of kernel/bpf/cpumask.c the suite guards (./run.sh --mutants):
-# seed each bug of mutants/*.patch, one at a time, into a copy of the
-# file, build the tree with it incrementally (scripts/own-kernel.sh), boot
-# it and run test_progs. A mutant is caught when test_progs fails or the guest
-# oopses, hangs or panics; a mutant that does not apply or build is an
-# error, never a catch.
+# How much of a created mask's path through the kernel the suite guards
+# (./run.sh --mutants): seed each bug of mutants/*.patch, one at a time, into
+# a copy of the one file it changes (kernel/bpf/cpumask.c, verifier.c,
+# helpers.c, syscall.c, the maps, memalloc.c), build the tree with it
+# incrementally (scripts/own-kernel.sh), boot it and run test_progs. A
+# mutant is caught when test_progs fails or the guest oopses, warns, hangs
+# or panics; one that does not build is an error, never a catch.
 #
-#   scripts/mutants.sh [KDIR] [-- TEST_PROGS_ARGS...]
+#   scripts/mutants.sh [TREE] [-- TEST_PROGS_ARGS...]
 #
-# The unchanged copy runs first: if it fails, no score is given. A
-# survivor whose patch says "# Invisible: WHY" is reported as justified.
-# Exits 0 only if every mutant is caught or justified.
+# TREE: 6.12 (the stable tree, the default), 7.3 (the current one) or a
+# path. The mutants are written against the stable tree: there, one that
+# does not apply is an error. mutants/SERIES/NAME.patch is NAME's version
+# for another series, where the code moved; a mutant with none that does
+# not apply there is skipped, and the table says so (the rule's code
+# changed or is gone). The unchanged tree runs first: if it
+# fails, no score is given. A survivor whose patch says "# Invisible: WHY"
+# is reported as justified. Exits 0 only if every mutant that applies is
+# caught or justified.
 #
-# Environment: MUTANTS (numbers to run, e.g. "01 05"; default all), and
-# what own-kernel.sh and vm.sh read.
+# The table (mutant, file, rule, verdict, tests that failed) is printed,
+# kept as JSON beside the logs, and written from that JSON to
+# docs/mutants-SERIES.md with the date, tree and machine.
+#
+# Environment: MUTANTS (numbers to run, e.g. "01 18"; default all; a subset
+# writes no docs/ table), and what own-kernel.sh and vm.sh read.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-. "$repo/scripts/lib.sh"
-FILE=kernel/bpf/cpumask.c
+LANE=mutants
+. "$repo/scripts/tree.sh"
 
-kdir=$STABLE_TREE
+arg=$STABLE_SERIES
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then
-	kdir=$1
+	arg=$1
 	shift
 fi
 [ $# -eq 0 ] || [ "$1" = "--" ] || die "unexpected argument '$1' (test_progs arguments go after --)"
 [ "${1:-}" = "--" ] && shift
-[ -f "$kdir/$FILE" ] || die "$kdir: no $FILE (not a kernel tree?)"
+kdir=$(tree_dir "$arg")
+[ -f "$kdir/kernel/bpf/cpumask.c" ] || die "$kdir: no kernel/bpf/cpumask.c (not a kernel tree? run ./run.sh --setup)"
 kdir=$(readlink -f "$kdir")
-command -v patch >/dev/null || die "patch not found (apt-get install patch)"
+series=$(tree_series "$kdir")
+stable=0
+[ "$kdir" = "$(readlink -f "$STABLE_TREE")" ] && stable=1
+for tool in patch jq; do
+	command -v $tool >/dev/null || die "$tool not found (apt-get install $tool)"
+done
 
 patches=()
 for p in "$repo"/mutants/[0-9]*.patch; do
@@ -56,74 +73,154 @@ if ! cmp -s "$pristine/.config-stamp" "$out/.config-stamp" 2>/dev/null; then
 	cp -a "$pristine" "$out.tmp" || die "cannot copy $pristine to $out"
 	mv "$out.tmp" "$out"
 fi
-mkdir -p "$work/logs" "$work/src/${FILE%/*}"
-mutated=$work/src/$FILE
-# A fresh copy: newer than any object, so the file always recompiles.
-restore() {
-	rm -f "$mutated"
-	cp "$kdir/$FILE" "$mutated"
+mkdir -p "$work/logs" "$work/src"
+# The object a mutant was last built into, if any: removed before the next
+# build, so that it is rebuilt from the tree's file (also after a run that
+# was interrupted).
+dirty=$work/dirty
+
+# patch_file PATCH: the file of the tree a mutant changes.
+patch_file() {
+	sed -n 's|^--- a/||p' "$1" | head -n1
 }
 
-# run NAME: build with the mutated file and boot; sets $verdict.
+# build [FILE MUTATED]: build the copy, with MUTATED in place of FILE.
+build() {
+	local obj
+
+	if [ -s "$dirty" ]; then
+		obj=$(cat "$dirty")
+		rm -f "$out/$obj"
+		rm -f "$dirty"
+	fi
+	if [ $# -eq 0 ]; then
+		"$repo/scripts/own-kernel.sh" --build "$kdir"
+		return
+	fi
+	echo "${1%.c}.o" > "$dirty"
+	KBUILD_OVERLAY="$1:$2" "$repo/scripts/own-kernel.sh" --build "$kdir"
+}
+
+# run NAME [FILE MUTATED]: build and boot; sets $verdict and $failed.
 run() {
-	local name=$1 log=$work/logs/$1.log failed why
+	local name=$1 log=$work/logs/$1.log why
 	shift
 
-	if ! image=$(KBUILD_DIR=$out KBUILD_OVERLAY="$FILE:$mutated" \
-		     "$repo/scripts/own-kernel.sh" --build "$kdir" 2>>"$log"); then
+	failed=
+	if ! image=$(KBUILD_DIR=$out build "$@" 2>>"$log"); then
 		verdict="error: build failed: $(grep -m1 'error:' "$log" || tail -n1 "$log")"
 		return
 	fi
-	if "$repo/scripts/vm.sh" "$image" -- "$@" >>"$log" 2>&1; then
+	if "$repo/scripts/vm.sh" "$image" -- "${targs[@]}" >>"$log" 2>&1; then
 		verdict=passed
 		return
 	fi
 	failed=$(sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$log" | sort -u | tr '\n' ' ')
-	why=$(sed -En 's/^vm\.sh: .*: FAILED: //p' "$log" | head -n1)
-	verdict="caught:${failed:+ $failed}${why:+ [$why]}"
+	failed=${failed% }
+	why=$(sed -En 's/^vm\.sh: .*: FAILED: //; T; s/; console .*//; p' "$log" | head -n1)
+	verdict="caught${why:+ [$why]}"
 }
 
+# The table and the score, from the JSON.
+table() {
+	jq -r '
+	def count(f): [.mutants[] | select(.verdict | f)] | length;
+	"| mutant | file | rule it breaks | verdict | tests that failed |",
+	"|---|---|---|---|---|",
+	(.mutants[] | "| \(.mutant) | \(.file | sub("^kernel/bpf/"; "")) | \(.rule) | \(.verdict) | \(.failed | join(", ")) |"),
+	"",
+	"Score: \(count(startswith("caught"))) of \(.mutants | length) caught, " +
+	"\(count(startswith("survived, justified"))) survived (justified), " +
+	"\(count(. == "SURVIVED")) survived, \(count(startswith("skipped"))) skipped, " +
+	"\(count(startswith("error"))) errors; \(.seconds) s in all" +
+	(if (.mutants | length) < .selected
+	 then " (\(.mutants | length) of the \(.selected) selected mutants run so far)." else "." end)' "$json"
+}
+
+# write: the JSON of the mutants run so far, and its table in docs/.
+write() {
+	jq -s --arg tree "$kdir" --arg series "$series" --arg release "$release" \
+	      --arg date "$(date -u '+%Y-%m-%d %H:%M UTC')" --arg machine "$machine" \
+	      --arg seconds "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')" \
+	      --arg args "${targs[*]}" --arg selected "${#patches[@]}" --arg subset "${MUTANTS:-}" \
+	      '{tree: $tree, series: $series, release: $release, date: $date, machine: $machine,
+		seconds: ($seconds | tonumber), test_progs_args: $args,
+		selected: ($selected | tonumber), subset: $subset, mutants: .}' "$rows" > "$json"
+	{
+		echo "<!-- SPDX-License-Identifier: GPL-2.0 -->"
+		echo "# Mutants, $series tree"
+		echo
+		jq -r '"Written by `./run.sh --mutants` (scripts/mutants.sh) from its JSON: \(.date), " +
+		       "tree \(.tree) (\(.release)), \(.machine)" +
+		       (if .subset != "" then "; only MUTANTS=\"\(.subset)\"" else "; every mutant" end) +
+		       (if .test_progs_args != "" then "; test_progs \(.test_progs_args)"
+			else "; the whole suite" end) +
+		       ". Each mutant is one seeded bug (mutants/NAME.patch); caught means test_progs " +
+		       "failed in a guest running the mutated kernel (the tests that failed are named) " +
+		       "or the guest oopsed, warned or hung (in brackets). The verifier rules are listed " +
+		       "with the programs that prove them in docs/verifier-rules.md."' "$json"
+		echo
+		table
+	} > "$doc"
+}
+
+targs=("$@")
+machine="$(uname -m), $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB, host kernel $(uname -r); guests: qemu TCG"
+release=$(awk -v s="$series" '$1 == "SUBLEVEL" { print s "." $3; exit }' "$kdir/Makefile")
+doc=$repo/docs/mutants-$series.md
+json=$work/mutants.json
+rows=$work/rows.jsonl
 start=$EPOCHREALTIME
-restore
-echo "mutants: unchanged $kdir (build $out)" >&2
+echo "mutants: unchanged $kdir ($release, build $out)" >&2
 : > "$work/logs/unchanged.log"
-run unchanged "$@"
+run unchanged
 [ "$verdict" = passed ] ||
 	die "the unchanged tree does not pass ($verdict), see $work/logs/unchanged.log: no score"
 
-rows=() caught=0 justified=0 errors=0
+: > "$rows"
 for p in "${patches[@]}"; do
 	name=$(basename "$p" .patch)
-	restore
-	echo "mutants: $name" >&2
-	if ! patch -s --forward -r - "$mutated" <"$p" >"$work/logs/$name.log" 2>&1; then
-		verdict="error: does not apply to $kdir"
+	# the tree's own version of it, where the code moved
+	[ ! -f "$repo/mutants/$series/$name.patch" ] || p=$repo/mutants/$series/$name.patch
+	file=$(patch_file "$p")
+	rule=$(sed -n 's/^# Breaks //p' "$p" | head -n1)
+	log=$work/logs/$name.log
+	t0=$EPOCHREALTIME
+	echo "mutants: $name ($file)" >&2
+	mutated=$work/src/$(basename "$file")
+	rm -f "$mutated"
+	failed=
+	if [ -z "$file" ] || [ ! -f "$kdir/$file" ]; then
+		verdict="error: no file to mutate"
+	elif ! cp "$kdir/$file" "$mutated" ||
+	     ! patch -s --forward -r - "$mutated" <"$p" >"$log" 2>&1; then
+		if [ $stable = 1 ]; then
+			verdict="error: does not apply to $kdir"
+		else
+			verdict="skipped: does not apply to the $series tree"
+		fi
 	else
-		run "$name" "$@"
+		run "$name" "$file" "$mutated"
 	fi
-	case $verdict in
-	caught*) caught=$((caught + 1)) ;;
-	error*) errors=$((errors + 1)) ;;
-	passed)
+	if [ "$verdict" = passed ]; then
 		why=$(sed -n 's/^# Invisible: //p' "$p")
 		if [ -n "$why" ]; then
 			verdict="survived, justified: $why"
-			justified=$((justified + 1))
 		else
 			verdict="SURVIVED"
 		fi
-		;;
-	esac
-	rows+=("$(printf '%-32s %s' "$name" "$verdict")")
-	echo "mutants: $name: $verdict" >&2
+	fi
+	jq -nc --arg m "$name" --arg f "$file" --arg r "$rule" --arg v "$verdict" --arg t "$failed" \
+	       --arg s "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')" \
+	       '{mutant: $m, file: $f, rule: $r, verdict: $v,
+		 failed: ($t | split(" ") | map(select(. != ""))), seconds: ($s | tonumber)}' >> "$rows"
+	echo "mutants: $name: $verdict${failed:+ ($failed)}" >&2
+	write
 done
 
 echo
-printf '%-32s %s\n' mutant verdict
-printf '%s\n' "${rows[@]}"
-total=${#patches[@]}
-awk -v c=$caught -v j=$justified -v e=$errors -v t="$total" -v k="$kdir" \
-    -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {
-	printf "score: %d of %d caught, %d survived (justified), %d survived, %d errors; %s, %.0f s\n",
-	       c, t, j, t - c - j - e, e, k, b - a }'
-[ $((caught + justified)) = "$total" ]
+table
+echo "mutants: table written to $doc" >&2
+jq -e '(.mutants | length) as $n |
+       [.mutants[] | select(.verdict | test("^(caught|survived, justified|skipped)"))] |
+       length == $n' "$json" >/dev/null
