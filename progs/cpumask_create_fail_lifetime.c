@@ -400,14 +400,14 @@ __msg("call bpf_rcu_read_unlock#")
 __msg("R2 must be a rcu pointer")
 int query_kptr_after_rcu_unlock(void *ctx)
 {
-	struct mask_slot *v = seeded_slot();
+	struct __cpumask_map_value *v = seeded_slot();
 	struct bpf_cpumask *mask;
 	int ret = -1;
 
 	if (!v)
 		return -1;
 	bpf_rcu_read_lock();
-	mask = v->mask;
+	mask = v->cpumask;
 	bpf_rcu_read_unlock();
 	if (mask)
 		ret = bpf_cpumask_test_cpu(0, cast(mask));
@@ -459,15 +459,15 @@ SEC("syscall")
 __success __retval(0)
 int released_mask_not_reused_under_rcu(void *ctx)
 {
-	struct mask_slot *v = seeded_slot();
+	struct __cpumask_map_value *v = seeded_slot();
 	struct bpf_cpumask *seen, *mask;
 	int ret;
 
 	if (!v)
 		return -1;
 	bpf_rcu_read_lock();
-	seen = v->mask;
-	mask = bpf_kptr_xchg(&v->mask, NULL);
+	seen = v->cpumask;
+	mask = bpf_kptr_xchg(&v->cpumask, NULL);
 	if (!seen || !mask) {
 		if (mask)
 			bpf_cpumask_release(mask);

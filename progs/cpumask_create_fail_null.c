@@ -207,13 +207,12 @@ __msg("Possibly NULL pointer passed to trusted {{(arg0|R1)}}")
 int release_kptr_xchg_result_unchecked(void *ctx)
 {
 	struct bpf_cpumask *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
-	old = bpf_kptr_xchg(&slot->mask, NULL);
+	old = bpf_kptr_xchg(&slot->cpumask, NULL);
 	bpf_cpumask_release(old);
 	return 0;
 }
@@ -223,13 +222,12 @@ __success __retval(0)
 int release_kptr_xchg_result_checked(void *ctx)
 {
 	struct bpf_cpumask *old;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
-	old = bpf_kptr_xchg(&slot->mask, NULL);
+	old = bpf_kptr_xchg(&slot->cpumask, NULL);
 	if (old)
 		bpf_cpumask_release(old);
 	return 0;
@@ -243,15 +241,14 @@ __msg("Possibly NULL pointer passed to trusted {{(arg1|R2)}}")
 int query_kptr_unchecked_under_rcu(void *ctx)
 {
 	struct bpf_cpumask *mask;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 	int ret;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	bpf_rcu_read_lock();
-	mask = slot->mask;
+	mask = slot->cpumask;
 	ret = bpf_cpumask_test_cpu(0, cast(mask));
 	bpf_rcu_read_unlock();
 	return ret;
@@ -262,15 +259,14 @@ __success __retval(0)
 int query_kptr_checked_under_rcu(void *ctx)
 {
 	struct bpf_cpumask *mask;
-	struct mask_slot *slot;
-	u32 key = 0;
+	struct __cpumask_map_value *slot;
 	int ret = 0;
 
-	slot = bpf_map_lookup_elem(&slots, &key);
+	slot = cpumask_map_value_lookup();
 	if (!slot)
 		return 1;
 	bpf_rcu_read_lock();
-	mask = slot->mask;
+	mask = slot->cpumask;
 	if (mask)
 		ret = bpf_cpumask_test_cpu(0, cast(mask));
 	bpf_rcu_read_unlock();
