@@ -22,7 +22,11 @@ die() { echo "${LANE:-${0##*/}}: $*" >&2; exit 1; }
 
 # qemu's accelerator for the guests, printed: kvm when /dev/kvm opens and a
 # probe guest runs under it for a second (a /dev/kvm can open and still
-# fail at the first vCPU), tcg otherwise. VM_ACCEL=kvm|tcg forces one.
+# fail at the first vCPU), else TCG with one thread for all vCPUs: with a
+# thread per vCPU, a vCPU can run code another one is patching and trip
+# the kernel's int3 text patching ("Oops: int3" at boot and mid-run, 2
+# vCPUs), which no real CPU does; one thread cost no guest time measured.
+# VM_ACCEL= forces a qemu -accel value.
 vm_accel() {
 	local qemu=${QEMU:-qemu-system-x86_64}
 
@@ -33,7 +37,7 @@ vm_accel() {
 		-nodefaults -display none -monitor stdio ) >/dev/null 2>&1; then
 		echo kvm
 	else
-		echo tcg
+		echo tcg,thread=single
 	fi
 }
 

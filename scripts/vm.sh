@@ -93,15 +93,13 @@ done
 
 [[ $VM_CPUS =~ ^[1-9][0-9]*$ ]] || die "VM_CPUS/--cpus: '$VM_CPUS' is not a number of CPUs"
 [[ $VM_JOBS =~ ^[1-9][0-9]*$ ]] || die "VM_JOBS/--jobs: '$VM_JOBS' is not a number of guests"
-# KVM when it works, else TCG. Wide TCG guests (more vCPUs than host
-# cores): one TCG thread runs all vCPUs, since a thread per vCPU lets them
-# race the kernel's int3 text patching; lpj= skips calibrating each vCPU's
-# delay loop, and nosoftlockup keeps a vCPU the host did not schedule for
-# a while from reading as a kernel bug. Each vCPU still slows the boot.
+# KVM when it works, else TCG (see vm_accel). Wide TCG guests (more vCPUs
+# than host cores): lpj= skips calibrating each vCPU's delay loop, and
+# nosoftlockup keeps a vCPU the host did not schedule for a while from
+# reading as a kernel bug. Each vCPU still slows the boot.
 ACCEL=$(vm_accel)
 echo "vm.sh: qemu accelerator $ACCEL$([ "$ACCEL" = kvm ] || echo ' (no usable KVM)')"
-if [ "$VM_CPUS" -gt 2 ] && [ "$ACCEL" = tcg ]; then
-	ACCEL=tcg,thread=single
+if [ "$VM_CPUS" -gt 2 ] && [ "$ACCEL" != kvm ]; then
 	CMDLINE+=" lpj=4000000 nosoftlockup"
 	[ -n "$timeout_given" ] || VM_TIMEOUT=$((VM_TIMEOUT + 8 * VM_CPUS))
 fi
