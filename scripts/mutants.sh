@@ -17,8 +17,10 @@
 # not apply there is skipped, and the table says so (the rule's code
 # changed or is gone). The unchanged tree runs first: if it
 # fails, no score is given. A survivor whose patch says "# Invisible: WHY"
-# is reported as justified. Exits 0 only if every mutant that applies is
-# caught or justified.
+# (no program can tell) or "# Allowed: WHY" (the mutated kernel does what
+# the contract allows and a kernel in the field does by design) is
+# reported as justified, with WHY. Exits 0 only if every mutant that
+# applies is caught or justified.
 #
 # The table (mutant, file, rule, verdict, tests that failed) is printed,
 # kept as JSON beside the logs, and written from that JSON to
@@ -203,7 +205,7 @@ for p in "${patches[@]}"; do
 		run "$name" "$file" "$mutated"
 	fi
 	if [ "$verdict" = passed ]; then
-		why=$(sed -n 's/^# Invisible: //p' "$p")
+		why=$(sed -En 's/^# (Invisible|Allowed): /\1: /p' "$p")
 		if [ -n "$why" ]; then
 			verdict="survived, justified: $why"
 		else
