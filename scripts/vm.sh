@@ -156,6 +156,11 @@ build_initramfs() {
 		cp "$f" "$root$dest" || die "VM_FILES: cannot copy $f"
 	done
 	copy_libs "$TEST_PROGS" "$root"
+	# Each kernel's config where libbpf looks for it (__kconfig externs).
+	mkdir -p "$root/boot"
+	for f in "${configs[@]}"; do
+		cp "${f%%:*}" "$root/boot/config-${f#*:}"
+	done
 	if [ "${VM_UNAME26:-}" = 1 ]; then
 		cp "$(command -v setarch)" "$root/usr/bin/setarch"
 		copy_libs "$root/usr/bin/setarch" "$root"
@@ -197,11 +202,12 @@ INIT
 
 # KERNEL -> release and image (what qemu boots), appended to the lists.
 add_kernel() {
-	local k=$1 dir vmlinux image release pvh='Xen .*(\(0x00000012\)|PHYS32_ENTRY)'
+	local k=$1 dir vmlinux image release config pvh='Xen .*(\(0x00000012\)|PHYS32_ENTRY)'
 
 	if [[ $k =~ ^[0-9]+\.[0-9]+ ]] && [ ! -f "$k" ]; then
 		dir=$("$repo/scripts/kernel.sh" "$k") || exit 1
 		vmlinux=$dir/vmlinux image=$dir/vmlinux release=$(cat "$dir/release")
+		config=$dir/config
 	else
 		[ -f "$k" ] || die "$k: no such kernel image" \
 			"(want a series like 6.12, a release like 6.18.5, all, points or a path)"
@@ -214,6 +220,8 @@ add_kernel() {
 		release=$(strings "$vmlinux" | sed -n 's/^Linux version \([^ ]*\) .*/\1/p')
 		release=${release%%$'\n'*}
 		[ -n "$release" ] || die "$k: no 'Linux version' string in its vmlinux"
+		# A kernel built in a tree or build directory has its .config there.
+		config=${k%/arch/*}/.config
 		# Boot the vmlinux through its PVH entry if it has one: no decompressor.
 		image=$k
 		if readelf -n "$vmlinux" | grep -E "$pvh" >/dev/null; then
@@ -223,6 +231,7 @@ add_kernel() {
 	readelf -SW "$vmlinux" | grep -E ' \.BTF ' >/dev/null ||
 		die "$k ($release): kernel has no BTF (needs CONFIG_DEBUG_INFO_BTF=y)"
 	names+=("$k")
+	[ ! -f "$config" ] || configs+=("$config:$release")
 	releases+=("$release")
 	images+=("$image")
 }
@@ -371,7 +380,7 @@ flush() {
 	done
 }
 
-names=() releases=() images=()
+names=() releases=() images=() configs=()
 for k in "${kernels[@]}"; do
 	add_kernel "$k"
 done
