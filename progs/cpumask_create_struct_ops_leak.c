@@ -264,17 +264,21 @@ struct Qdisc_ops reset_twin_qdisc = {
 /*
  * Where a mask is freed: bpf_cpumask_release() dropping its last reference.
  * Counts the releases of the masks the operators created (these masks hold
- * one reference each). Needs a trampoline.
+ * one reference each), and forgets the address: once freed, the allocator
+ * may hand it to a mask of anybody else's, which must not count. Needs a
+ * trampoline.
  */
 SEC("fentry/bpf_cpumask_release")
 int BPF_PROG(count_release, struct bpf_cpumask *mask)
 {
 	__u64 addr = (__u64)mask;
-	__u32 *twin;
+	__u32 *twin, by_twin;
 
 	twin = bpf_map_lookup_elem(&created_masks, &addr);
 	if (!twin)
 		return 0;
-	__sync_fetch_and_add(*twin ? &twin_released : &leaky_released, 1);
+	by_twin = *twin;
+	bpf_map_delete_elem(&created_masks, &addr);
+	__sync_fetch_and_add(by_twin ? &twin_released : &leaky_released, 1);
 	return 0;
 }
