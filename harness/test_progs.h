@@ -20,6 +20,7 @@
 #include <sys/types.h>
 #include <linux/types.h>	/* the tree's tools/include: u16, u32, u64 too */
 #include <linux/err.h>
+#include <linux/filter.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/filter.h>
 #include <bpf/btf.h>
 
 #define CPUMASK_CREATE_NOT_ALLOWED \
@@ -173,8 +174,8 @@ static inline const char *cpumask_create_unsupported(void)
 static inline const char *trampoline_unsupported(void)
 {
 	static const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
-		{ .code = 0x95 },				/* exit */
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
 	};
 	static char reason[160];
 	static bool probed;
