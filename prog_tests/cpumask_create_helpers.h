@@ -51,7 +51,10 @@ static inline int cpumask_create_allowed_floor(enum bpf_prog_type type)
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_PERF_EVENT:
 		return KERNEL_RELEASE(6, 12);
-	/* btf.c maps RAW_TRACEPOINT to the tracing kfunc hook (refused by 6.19.14, allowed by 7.0.13) */
+	/*
+	 * btf.c maps RAW_TRACEPOINT to the tracing kfunc hook (refused by
+	 * 6.19.14, allowed by 7.0.13)
+	 */
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 		return KERNEL_RELEASE(7, 0);
 	default:
@@ -95,8 +98,8 @@ static inline bool cpumask_create_type_verdict(enum bpf_prog_type type, bool all
 			printf("%s: allowed before %d.%d: backported?\n", name,
 			       floor >> 8, floor & 0xff);
 		if (!floor)
-			PRINT_FAIL("%s programs may call bpf_cpumask_create: no kernel allowed that\n",
-				   name);
+			PRINT_FAIL("%s programs may call bpf_cpumask_create: %s\n", name,
+				   "no kernel allowed that");
 		return !!floor;
 	}
 	if (!ASSERT_HAS_SUBSTR(log, CPUMASK_CREATE_NOT_ALLOWED, "refused for the program type"))
