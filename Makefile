@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The pipeline:  KDIR -> libbpf.a
 #                VMLINUX_BTF -> vmlinux.h -> progs/*.bpf.o -> *.skel.h
-#                prog_tests/*.c + harness/*.c + skeletons -> test_progs
+#                prog_tests/*.c + harness/*.c + skeletons
+#                  + the tree's network_helpers.c -> test_progs
 #                test_progs -> "make vm": run in Debian kernels under qemu
 #                test_progs (static) -> "make install": kselftest's directory
 
@@ -17,7 +18,8 @@ override OUTPUT := $(abspath $(OUTPUT))
 LIBBPF_SRC	:= $(KDIR)/tools/lib/bpf
 LIBBPF_A	:= $(OUTPUT)/libbpf/libbpf.a
 INCLUDE		:= $(OUTPUT)/usr/include
-UAPI		:= $(KDIR)/tools/include/uapi
+TOOLS_INCLUDE	:= $(KDIR)/tools/include
+UAPI		:= $(TOOLS_INCLUDE)/uapi
 
 # Upstream's helpers our programs use, taken from the stable tree (whose
 # cpumask_common.h declares no bpf_cpumask_populate() to clash with the
@@ -32,6 +34,9 @@ SKELS		:= $(patsubst progs/%.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 TEST_SRCS	:= $(wildcard prog_tests/*.c)
 HARNESS_SRCS	:= $(wildcard harness/*.c)
 USER_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TEST_SRCS) $(HARNESS_SRCS))
+# Upstream's network helpers, linked into the runner as into upstream's.
+NET_HELPERS	:= $(OUTPUT)/obj/upstream/network_helpers.o
+USER_OBJS	+= $(NET_HELPERS)
 
 BPF_CFLAGS	:= -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
 		   -fms-extensions -Wno-microsoft-anon-tag \
@@ -44,8 +49,12 @@ CFLAGS		?= -g -O2
 comma		:= ,
 SAN_FLAGS	:= $(if $(SANITIZE),-fsanitize=address$(comma)undefined \
 		   -fno-sanitize-recover=all -fno-omit-frame-pointer)
-USER_CFLAGS	:= $(CFLAGS) $(SAN_FLAGS) -Wall -Werror -MMD -MP -I$(OUTPUT) -I$(INCLUDE) -I$(UAPI) \
-		   -Iharness -Iprog_tests -D_GNU_SOURCE=
+# As upstream's: the tree's tools/include (linux/filter.h's instruction
+# macros, u64 ...), and its selftests directory for its helpers' headers
+# (network_helpers.h), after the system's and ours (harness/test_progs.h).
+USER_CFLAGS	:= $(CFLAGS) $(SAN_FLAGS) -Wall -Werror -MMD -MP -I$(OUTPUT) -I$(INCLUDE) \
+		   -I$(TOOLS_INCLUDE) -I$(UAPI) -Iharness -Iprog_tests -idirafter $(UPSTREAM_SEL) \
+		   -D_GNU_SOURCE=
 LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
@@ -120,6 +129,15 @@ $(OUTPUT):
 $(OUTPUT)/obj/%.o: %.c $(OUTPUT)/tests.h | $(SKELS) $(LIBBPF_A)
 	$(Q)echo "  CC       $@"
 	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# network_helpers.c is compiled from a copy: in its own directory, its
+# #include "test_progs.h" would find upstream's runner, not ours.
+$(OUTPUT)/obj/upstream/network_helpers.c: $(UPSTREAM_SEL)/network_helpers.c
+	$(Q)mkdir -p $(@D) && cp $< $@
+
+$(NET_HELPERS): $(OUTPUT)/obj/upstream/network_helpers.c | $(LIBBPF_A)
+	$(Q)echo "  CC       $@"
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)

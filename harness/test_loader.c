@@ -194,8 +194,8 @@ static __u32 testing_prog_flags(void)
 {
 	static const __u32 candidates[] = { BPF_F_TEST_RND_HI32, BPF_F_TEST_REG_INVARIANTS };
 	static const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
-		{ .code = 0x95 },				/* exit */
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
 	};
 	static int cached = -1;
 	size_t i;

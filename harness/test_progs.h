@@ -6,20 +6,23 @@
 #ifndef __TEST_PROGS_H
 #define __TEST_PROGS_H
 
+/* upstream's includes that its network_helpers.c relies on among them */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/param.h>
 #include <sys/types.h>
-#include <linux/types.h>
+#include <linux/types.h>	/* the tree's tools/include: u16, u32, u64 too */
+#include <linux/err.h>
+#include <linux/filter.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
-typedef __u16 u16;
-typedef __u32 u32;
-typedef __u64 u64;
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))

@@ -33,16 +33,6 @@ static struct cpumask_create_runtime *open_runtime(int nr_cpus)
 	return skel;
 }
 
-static void run_syscall(struct cpumask_create_runtime *skel, struct bpf_program *prog)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err;
-
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-	ASSERT_OK(err, bpf_program__name(prog));
-	ASSERT_EQ(opts.retval, 0, "retval");
-}
-
 static void test_syscall(int nr_cpus)
 {
 	struct cpumask_create_runtime *skel = open_runtime(nr_cpus);
@@ -51,7 +41,7 @@ static void test_syscall(int nr_cpus)
 		return;
 	if (!ASSERT_OK(cpumask_create_runtime__load(skel), "load"))
 		goto out;
-	run_syscall(skel, skel->progs.create_in_syscall);
+	run_prog_ok(skel->progs.create_in_syscall);
 	check_report(&skel->bss->syscall_report, nr_cpus);
 out:
 	cpumask_create_runtime__destroy(skel);
@@ -98,11 +88,11 @@ static void test_fresh_after_reuse(int nr_cpus)
 	if (!ASSERT_OK(cpumask_create_runtime__load(skel), "load") || !pin_to_cpu(0))
 		goto restore;
 	for (round = 0; round < REUSE_MAX_ROUNDS && reused < REUSE_BATCH; round++) {
-		run_syscall(skel, skel->progs.dirty_and_release_batch);
+		run_prog_ok(skel->progs.dirty_and_release_batch);
 		for (i = 0; i < REUSE_BATCH; i++)
 			seen[nseen++] = skel->bss->dirtied[i];
 		ASSERT_OK(kern_sync_rcu(), "kern_sync_rcu");
-		run_syscall(skel, skel->progs.create_batch_check_empty);
+		run_prog_ok(skel->progs.create_batch_check_empty);
 		for (i = 0; i < REUSE_BATCH; i++)
 			for (j = 0; j < nseen; j++)
 				if (skel->bss->fresh[i] == seen[j]) {
@@ -133,7 +123,7 @@ static void test_create_use_release(int nr_cpus)
 		return;
 	if (!ASSERT_OK(cpumask_create_runtime__load(skel), "load"))
 		goto out;
-	run_syscall(skel, skel->progs.create_use_release);
+	run_prog_ok(skel->progs.create_use_release);
 	ASSERT_EQ(skel->bss->example_runs, 1, "example ran");
 	ASSERT_TRUE(skel->bss->example_cpu0_set, "cpu 0 set");
 	ASSERT_EQ(skel->bss->example_weight, 1, "weight");

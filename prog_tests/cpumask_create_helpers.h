@@ -4,7 +4,9 @@
  * may call the kfunc; probes of what this kernel lets the tests do, each
  * returning NULL when the feature is there or the reason it is not, for
  * skip_because() to print; run a program, load one program of
- * an object, pin and restore CPU affinity.
+ * an object, pin and restore CPU affinity; name a struct_ops, set a
+ * congestion control on the sockets of upstream's network_helpers.h and
+ * close a connection with a reset.
  */
 #ifndef __CPUMASK_CREATE_HELPERS_H
 #define __CPUMASK_CREATE_HELPERS_H
@@ -15,7 +17,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
+#include <linux/filter.h>
 #include <bpf/btf.h>
 
 #define CPUMASK_CREATE_NOT_ALLOWED \
@@ -49,7 +51,10 @@ static inline int cpumask_create_allowed_floor(enum bpf_prog_type type)
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_PERF_EVENT:
 		return KERNEL_RELEASE(6, 12);
-	/* btf.c maps RAW_TRACEPOINT to the tracing kfunc hook (refused by 6.19.14, allowed by 7.0.13) */
+	/*
+	 * btf.c maps RAW_TRACEPOINT to the tracing kfunc hook (refused by
+	 * 6.19.14, allowed by 7.0.13)
+	 */
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 		return KERNEL_RELEASE(7, 0);
 	default:
@@ -93,8 +98,8 @@ static inline bool cpumask_create_type_verdict(enum bpf_prog_type type, bool all
 			printf("%s: allowed before %d.%d: backported?\n", name,
 			       floor >> 8, floor & 0xff);
 		if (!floor)
-			PRINT_FAIL("%s programs may call bpf_cpumask_create: no kernel allowed that\n",
-				   name);
+			PRINT_FAIL("%s programs may call bpf_cpumask_create: %s\n", name,
+				   "no kernel allowed that");
 		return !!floor;
 	}
 	if (!ASSERT_HAS_SUBSTR(log, CPUMASK_CREATE_NOT_ALLOWED, "refused for the program type"))
@@ -172,8 +177,8 @@ static inline const char *cpumask_create_unsupported(void)
 static inline const char *trampoline_unsupported(void)
 {
 	static const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
-		{ .code = 0x95 },				/* exit */
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
 	};
 	static char reason[160];
 	static bool probed;
@@ -311,50 +316,29 @@ static inline bool set_struct_ops_name(struct bpf_object *obj, struct bpf_map *m
 	return false;
 }
 
-/* A loopback TCP connection whose client uses congestion control @cc. */
-struct cc_conn {
-	int srv, cli, acc;
-	__u16 port;		/* the listener's, network order */
-};
-
-static inline bool cc_connect(struct cc_conn *c, const char *cc)
+/*
+ * network_helper_opts.post_socket_cb: the socket uses the congestion
+ * control named by @name (cb_opts), as in upstream's bpf_tcp_ca tests.
+ */
+static inline int cc_post_socket_cb(int fd, void *name)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
-	socklen_t len = sizeof(addr);
-
-	c->cli = -1;
-	c->acc = -1;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_OK_FD(c->srv, "socket") ||
-	    !ASSERT_OK(bind(c->srv, (void *)&addr, len), "bind") ||
-	    !ASSERT_OK(listen(c->srv, 1), "listen") ||
-	    !ASSERT_OK(getsockname(c->srv, (void *)&addr, &len), "getsockname"))
-		return false;
-	c->port = addr.sin_port;
-	c->cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_OK_FD(c->cli, "socket") ||
-	    !ASSERT_OK(setsockopt(c->cli, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)),
-		       "setsockopt TCP_CONGESTION") ||
-	    !ASSERT_OK(connect(c->cli, (void *)&addr, len), "connect"))
-		return false;
-	c->acc = accept(c->srv, NULL, NULL);
-	return ASSERT_OK_FD(c->acc, "accept");
+	return ASSERT_OK(setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, strlen(name)),
+			 "setsockopt TCP_CONGESTION") ? 0 : -1;
 }
 
-/* Close with a reset, not FIN: no TIME_WAIT keeps the congestion control. */
-static inline void cc_close(struct cc_conn *c)
+/*
+ * Close a connected @fd with a reset, not FIN: when close() returns, no
+ * socket of the connection is left closing (FIN_WAIT, LAST_ACK) with its
+ * congestion control still able to run, nor in TIME_WAIT for a minute.
+ */
+static inline void close_with_reset(int fd)
 {
 	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
 
-	if (c->cli >= 0)
-		setsockopt(c->cli, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
-	if (c->acc >= 0)
-		close(c->acc);
-	if (c->cli >= 0)
-		close(c->cli);
-	if (c->srv >= 0)
-		close(c->srv);
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+	close(fd);
 }
 
 #endif /* __CPUMASK_CREATE_HELPERS_H */

@@ -7,18 +7,14 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <time.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <linux/perf_event.h>
 #include <test_progs.h>
+#include "network_helpers.h"
 #include "cpumask_create_helpers.h"
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_prog_types.skel.h"
@@ -333,56 +329,38 @@ static bool cc_listed(const char *name)
 	return found;
 }
 
-/* Push @total bytes from @tx to @rx, both non-blocking. */
-static bool transfer(int tx, int rx, size_t total)
-{
-	static char buf[64 * 1024];
-	size_t sent = 0, got = 0;
-	ssize_t n;
-
-	while (got < total) {
-		struct pollfd pfd[2] = {
-			{ .fd = tx, .events = sent < total ? POLLOUT : 0 },
-			{ .fd = rx, .events = POLLIN },
-		};
-
-		if (poll(pfd, 2, 5000) <= 0) {
-			PRINT_FAIL("poll: no progress after %zu of %zu bytes\n", got, total);
-			return false;
-		}
-		if (sent < total) {
-			n = send(tx, buf, total - sent < sizeof(buf) ? total - sent : sizeof(buf),
-				 MSG_DONTWAIT);
-			if (n < 0 && errno != EAGAIN)
-				return ASSERT_GE(n, 0, "send");
-			sent += n > 0 ? n : 0;
-		}
-		n = recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN))
-			return ASSERT_GT(n, 0, "recv");
-		got += n > 0 ? n : 0;
-	}
-	return true;
-}
-
 /*
- * A loopback connection whose sender uses the BPF congestion control: it is
- * initialised on connect and its cong_avoid runs for the ACKs of the data.
+ * A loopback connection whose server side uses the BPF congestion control,
+ * inherited by the accepted socket from the listener: it is initialised
+ * when the connection is established, and its cong_avoid runs for the
+ * ACKs of the data send_recv_data() sends from that side. @port: the
+ * client's (network order), the destination port that init sees.
  */
 static void run_connection(const char *name, __u16 *port)
 {
+	struct network_helper_opts opts = {
+		.post_socket_cb = cc_post_socket_cb,
+		.cb_opts = (void *)name,
+	};
 	char seen[16] = "";
 	socklen_t len = sizeof(seen);
-	struct cc_conn c;
+	int lfd, fd, cli_port;
 
-	if (cc_connect(&c, name)) {
-		*port = c.port;
-		ASSERT_OK(getsockopt(c.cli, IPPROTO_TCP, TCP_CONGESTION, seen, &len),
-			  "getsockopt");
-		ASSERT_STREQ(seen, name, "congestion control of the socket");
-		transfer(c.cli, c.acc, CC_BYTES);
+	lfd = start_server_str(AF_INET, SOCK_STREAM, "127.0.0.1", 0, &opts);
+	if (!ASSERT_OK_FD(lfd, "start_server_str"))
+		return;
+	ASSERT_OK(getsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, seen, &len), "getsockopt");
+	ASSERT_STREQ(seen, name, "congestion control of the listener");
+	fd = connect_to_fd_opts(lfd, NULL);
+	if (ASSERT_OK_FD(fd, "connect_to_fd_opts")) {
+		cli_port = get_socket_local_port(fd);
+		if (ASSERT_GT(cli_port, 0, "client port"))
+			*port = cli_port;
+		ASSERT_OK(send_recv_data(lfd, fd, CC_BYTES), "send_recv_data");
 	}
-	cc_close(&c);
+	/* send_recv_data() closed the server's side; a reset ends it at once */
+	close_with_reset(fd);
+	close(lfd);
 }
 
 static void test_struct_ops(void)

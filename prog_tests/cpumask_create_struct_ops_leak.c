@@ -15,11 +15,8 @@
  * and creates a mask per call, and none of those masks is ever freed,
  * counted where masks are freed (bpf_cpumask_release()) like the twin's.
  */
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <test_progs.h>
+#include "network_helpers.h"
 #include "cpumask_create_helpers.h"
 #include "cpumask_create_struct_ops_leak.skel.h"
 
@@ -116,18 +113,27 @@ static int leaky_verdict(const struct leak_case *c)
 /* Connect to a loopback listener with congestion control @name, then reset. */
 static bool run_connection(const char *name)
 {
-	struct cc_conn c;
+	struct network_helper_opts opts = {
+		.post_socket_cb = cc_post_socket_cb,
+		.cb_opts = (void *)name,
+	};
 	bool ok = false;
+	int lfd, fd;
 
+	lfd = start_server_str(AF_INET, SOCK_STREAM, "127.0.0.1", 0, NULL);
+	if (!ASSERT_OK_FD(lfd, "start_server_str"))
+		return false;
 	/*
 	 * Let go of ours before the close: .release runs once, now. (6.12
 	 * runs it twice when a reset closes the socket: in tcp_disconnect()
 	 * and on destroy.)
 	 */
-	if (cc_connect(&c, name))
-		ok = ASSERT_OK(setsockopt(c.cli, IPPROTO_TCP, TCP_CONGESTION, "reno", 4),
+	fd = connect_to_fd_opts(lfd, &opts);
+	if (ASSERT_OK_FD(fd, "connect_to_fd_opts"))
+		ok = ASSERT_OK(setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4),
 			       "setsockopt TCP_CONGESTION reno");
-	cc_close(&c);
+	close_with_reset(fd);
+	close(lfd);
 	return ok;
 }
 

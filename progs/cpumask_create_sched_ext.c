@@ -15,6 +15,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "bpf_misc.h"
 #include "cpumask_create_common.h"
 
@@ -411,7 +412,8 @@ int read_watched(void *ctx)
 			return 1;
 		bpf_rcu_read_lock();
 		mask = slot->mask;
-		watched_refs[i] = mask ? mask->usage.refs.counter : -1;
+		/* without a trampoline only the count shows the destructor's release */
+		watched_refs[i] = mask ? BPF_CORE_READ(mask, usage.refs.counter) : -1;
 		bpf_rcu_read_unlock();
 	}
 	return 0;
