@@ -28,7 +28,8 @@ u32 dtor_calls_all;
 
 /*
  * The destructor's name differs between kernels (bpf_cpumask_release_dtor
- * in 6.12): the test sets the attach target from the kernel's BTF.
+ * in 6.12): the test sets the attach target from the kernel's BTF. It takes
+ * a void *, so the reference count is read with CO-RE.
  */
 SEC("fentry")
 int BPF_PROG(count_dtor_calls, void *cpumask)
@@ -42,8 +43,7 @@ int BPF_PROG(count_dtor_calls, void *cpumask)
 		return 0;
 	/*
 	 * dtor_last_ref first: the test waits for dtor_calls to change, then
-	 * reads dtor_last_ref, which must be final by then. Only the count
-	 * shows that the map held the last reference: the free is notrace.
+	 * reads dtor_last_ref, which must be final by then.
 	 */
 	if (BPF_CORE_READ((struct bpf_cpumask *)cpumask, usage.refs.counter) == 1)
 		__sync_fetch_and_add(&c->dtor_last_ref, 1);
@@ -61,8 +61,7 @@ int BPF_PROG(count_releases, struct bpf_cpumask *cpumask)
 	if (!c)
 		return 0;
 	__sync_fetch_and_add(&c->releases, 1);
-	/* the call that frees the mask: the free (bpf_mem_cache_free_rcu()) is notrace */
-	if (BPF_CORE_READ(cpumask, usage.refs.counter) == 1) {
+	if (cpumask->usage.refs.counter == 1) {
 		__sync_fetch_and_add(&c->last_releases, 1);
 		c->last_release_cpu = bpf_get_smp_processor_id();
 	}

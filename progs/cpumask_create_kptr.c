@@ -14,7 +14,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include "bpf_misc.h"
 #include "cpumask_create_common.h"
 
@@ -106,8 +105,7 @@ static __always_inline void fill_view(struct kptr_view *v, struct bpf_cpumask *m
 	v->found = 1;
 	v->mask = (u64)mask;
 	v->bits = window(mask);
-	/* the count itself is checked; the kernel shows it no other way (its free is notrace) */
-	v->refs = BPF_CORE_READ(mask, usage.refs.counter);
+	v->refs = mask->usage.refs.counter;
 	v->weight = bpf_cpumask_weight(cast(mask));
 }
 
@@ -529,8 +527,7 @@ int read_swapped_mask_under_rcu(void *ctx)
 		reads_found++;
 		first = mask->cpumask.bits[0];
 		weight = bpf_cpumask_weight(cast(mask));
-		/* only the count shows the writer released the mask while we read it */
-		refs = BPF_CORE_READ(mask, usage.refs.counter);
+		refs = mask->usage.refs.counter;
 		last = mask->cpumask.bits[0];
 		/* swapped out and released by the writer while we read: still intact */
 		if (refs == 0)

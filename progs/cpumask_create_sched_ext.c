@@ -15,7 +15,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include "bpf_misc.h"
 #include "cpumask_create_common.h"
 
@@ -412,8 +411,7 @@ int read_watched(void *ctx)
 			return 1;
 		bpf_rcu_read_lock();
 		mask = slot->mask;
-		/* without a trampoline only the count shows the destructor's release */
-		watched_refs[i] = mask ? BPF_CORE_READ(mask, usage.refs.counter) : -1;
+		watched_refs[i] = mask ? mask->usage.refs.counter : -1;
 		bpf_rcu_read_unlock();
 	}
 	return 0;
