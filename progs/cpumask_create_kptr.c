@@ -105,6 +105,7 @@ static __always_inline void fill_view(struct kptr_view *v, struct bpf_cpumask *m
 	v->found = 1;
 	v->mask = (u64)mask;
 	v->bits = window(mask);
+	/* CO-RE relocated (vmlinux.h); the free itself is notrace */
 	v->refs = mask->usage.refs.counter;
 	v->weight = bpf_cpumask_weight(cast(mask));
 }
