@@ -27,7 +27,8 @@
 # docs/mutants-SERIES.md with the date, tree and machine.
 #
 # Environment: MUTANTS (numbers to run, e.g. "01 18"; default all; a subset
-# writes no docs/ table), and what own-kernel.sh and vm.sh read.
+# writes its table beside its JSON, never over the whole set's in docs/),
+# and what own-kernel.sh and vm.sh read.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -171,6 +172,7 @@ machine="$(uname -m), $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB
 release=$(awk -v s="$series" '$1 == "SUBLEVEL" { print s "." $3; exit }' "$kdir/Makefile")
 doc=$repo/docs/mutants-$series.md
 json=$work/mutants.json
+[ -z "${MUTANTS:-}" ] || doc=$work/mutants-$series.md
 rows=$work/rows.jsonl
 start=$EPOCHREALTIME
 echo "mutants: unchanged $kdir ($release, build $out)" >&2
