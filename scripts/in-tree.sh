@@ -97,27 +97,23 @@ only_tests() {
 # Upstream's own tests that a selection like -t cpumask adds (ours has none
 # of them) must pass; the rest is then compared without the summaries.
 compare() {
-	local extra same=0
+	local extra
 
 	if [ -z "$(results "$1")" ]; then
 		fail "$3: upstream's test_progs reported no test"
 		return
 	fi
 	extra=$(only_tests "$2" "$1" -v)
-	if [ -z "$extra" ]; then
-		diff -u --label "upstream test_progs ($3)" --label "our runner ($3)" \
-		     <(results "$1") <(results "$2") > "$logs/diff" || same=1
-	else
-		if grep -q ':FAIL$' <<<"$extra"; then
-			fail "$3: upstream's own tests failed:"
-			grep ':FAIL$' <<<"$extra" | sed 's/^/    /'
-		else
-			echo "in-tree: $3: upstream's own tests passed ($(wc -l <<<"$extra") results)"
-		fi
-		diff -u --label "upstream test_progs ($3)" --label "our runner ($3)" \
-		     <(only_tests "$2" "$1") <(only_tests "$2" "$2") > "$logs/diff" || same=1
+	if grep -q ':FAIL$' <<<"$extra"; then
+		fail "$3: upstream's own tests failed:"
+		grep ':FAIL$' <<<"$extra" | sed 's/^/    /'
+	elif [ -n "$extra" ]; then
+		echo "in-tree: $3: upstream's own tests passed ($(wc -l <<<"$extra") results)"
 	fi
-	if [ $same = 0 ]; then
+	# shared LOG: LOG's results, summary included only when nothing is extra
+	shared() { if [ -n "$extra" ]; then only_tests "$2" "$1"; else results "$1"; fi; }
+	if diff -u --label "upstream test_progs ($3)" --label "our runner ($3)" \
+		<(shared "$1" "$2") <(shared "$2" "$2") > "$logs/diff"; then
 		echo "in-tree: $3: our runner reports the same" \
 		     "$(only_tests "$2" "$2" | wc -l) results$([ -n "$extra" ] || echo ' and summary')"
 	else
