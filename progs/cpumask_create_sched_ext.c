@@ -114,7 +114,8 @@ __s32 watched_refs[SCX_WATCHED];
 static __always_inline void watch(struct bpf_cpumask *mask)
 {
 	struct bpf_cpumask *ref = bpf_cpumask_acquire(mask);
-	__u32 idx = __sync_fetch_and_add(&watched_next, 1);
+	/* only ops.init watches, never concurrently: no fetching atomic (v2) */
+	__u32 idx = watched_next++;
 	struct mask_slot *slot = bpf_map_lookup_elem(&watched, &idx);
 
 	if (slot)
