@@ -464,6 +464,12 @@ static void test_run(bool error)
 	ASSERT_GT(s.init_task.calls, 0, "init_task ran");
 	ASSERT_GT(s.exit_task.calls, 0, "exit_task ran");
 	ASSERT_GT(s.select.calls, 0, "select_cpu ran");
+	/* the idle mask getter resolves for every call or for none */
+	if (skel->bss->picks_from_idle)
+		ASSERT_EQ(skel->bss->picks_from_idle, s.select.created, "picks from the idle mask");
+	else
+		printf("%s: no scx_bpf_get_idle_cpumask kfunc: picks from allowed CPUs alone\n",
+		       __func__);
 	/* the scheduler's maps go with it: global masks by their destructor */
 	cpumask_create_sched_ext__destroy(skel);
 	skel = NULL;

@@ -39,8 +39,11 @@ struct sched_ext_ops___cm {
 };
 
 /*
- * In every kernel with sched_ext (7.x hides an implicit aux argument). A
- * vmlinux.h with sched_ext declares them too: flavours never clash.
+ * Weak, and the flavours never clash with a vmlinux.h that declares them.
+ * scx_bpf_error_bstr() and scx_bpf_put_idle_cpumask() are kfuncs in every
+ * kernel with sched_ext (7.x hides an implicit aux argument); the idle
+ * mask getter is not in all of them (Debian's 7.1 BTF has it with an
+ * explicit aux argument and no kfunc tag), so select_cpu asks for it.
  */
 const struct cpumask *scx_bpf_get_idle_cpumask___cm(void) __weak __ksym;
 void scx_bpf_put_idle_cpumask___cm(const struct cpumask *cpumask) __weak __ksym;
@@ -52,6 +55,7 @@ __u32 track_masks;
 struct scx_cb_counts cb_init, cb_init_task, cb_exit_task, cb_select;
 __u64 exit_calls, exit_kind;
 __u64 picks_lost, untracked, no_storage, errors_raised;
+__u64 picks_from_idle;	/* select_cpu calls that had the idle mask */
 struct scx_worker workers[SCX_WORKERS];	/* written by the test's threads */
 __u32 error_requested;			/* the test asks for scx_bpf_error() */
 
@@ -261,11 +265,16 @@ s32 BPF_PROG(cm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 	if (!mask)
 		return prev_cpu;
 	count_created(&cb_select, mask, SCX_ORIGIN_SELECT);
-	idle = scx_bpf_get_idle_cpumask___cm();
 	/* an idle CPU the task may use, else any CPU it may use */
-	if (!bpf_cpumask_and(mask, p->cpus_ptr, idle))
+	if (bpf_ksym_exists(scx_bpf_get_idle_cpumask___cm)) {
+		idle = scx_bpf_get_idle_cpumask___cm();
+		if (!bpf_cpumask_and(mask, p->cpus_ptr, idle))
+			bpf_cpumask_copy(mask, p->cpus_ptr);
+		scx_bpf_put_idle_cpumask___cm(idle);
+		__sync_fetch_and_add(&picks_from_idle, 1);
+	} else {
 		bpf_cpumask_copy(mask, p->cpus_ptr);
-	scx_bpf_put_idle_cpumask___cm(idle);
+	}
 	cpu = bpf_cpumask_any_distribute(cast(mask));
 	bpf_cpumask_release(mask);
 	__sync_fetch_and_add(&cb_select.released, 1);
