@@ -6,6 +6,7 @@
     scripts/docs-update.py kselftest RECORD...   ($VM_LOGS/*-kselftest.json)
     scripts/docs-update.py vm-points VM_JSON     (build/vm.json of ./run.sh --vm points)
     scripts/docs-update.py                       (rewrite every page from docs/data)
+    scripts/docs-update.py --check VM_JSON       (does docs/vm-points.md cover that run?)
 
 Each record is kept in docs/data/LANE/KERNEL.json, stamped with the date
 and this machine when it is added (run it where the lane ran), and the
@@ -126,11 +127,11 @@ def vm_points_page(records):
     return out
 
 
-def vm_records(path, run):
+def vm_records(path, run, whole=True):
     """The VM lane's JSON: one record per guest, with what the run says of all."""
     if run.get("lane") != "vm" or not isinstance(run.get("guests"), list):
         sys.exit(f"docs-update: {path}: not the VM lane's JSON (build/vm.json)")
-    if run["test_progs_args"]:
+    if whole and run["test_progs_args"]:
         sys.exit(f"docs-update: {path}: test_progs ran with {' '.join(run['test_progs_args'])},"
                  " not the whole suite")
     for g in run["guests"]:
@@ -176,7 +177,55 @@ def write(lane):
         f.write("\n".join(PAGES[lane](records)))
 
 
+def series(release):
+    return ".".join(release.split(".")[:2])
+
+
+def check_points(path):
+    """Every test and subtest a guest of the VM run at PATH reported must be in
+    docs/vm-points.md's record of the same release (else the newest of its
+    series): a page recorded before a test existed is stale."""
+    try:
+        with open(path) as f:
+            run = json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit(f"docs-update: {path}: {e}")
+    d = os.path.join(DATA, "vm-points")
+    records = {}
+    for n in sorted(os.listdir(d)):
+        with open(os.path.join(d, n)) as f:
+            r = json.load(f)
+        records[r["kernel"]] = r
+    newest = {}
+    for r in records.values():
+        s = series(r["point"])
+        if s not in newest or [int(x) for x in r["point"].split(".")] > \
+                [int(x) for x in newest[s]["point"].split(".")]:
+            newest[s] = r
+    bad = checked = 0
+    for g in vm_records(path, run, whole=False):
+        rec = records.get(g["kernel"]) or newest.get(series(g["point"]))
+        if rec is None:
+            continue
+        checked += 1
+        missing = sorted(set(g.get("tests") or []) - set(rec.get("tests") or []))
+        if "tests" not in rec or missing:
+            bad = 1
+            print(f"docs-update: docs/vm-points.md: {rec['kernel']} ({rec['date']}) lacks"
+                  f" {len(missing) if 'tests' in rec else 'the names of'} tests {g['kernel']}"
+                  f" ran now: {' '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
+    if not checked:
+        sys.exit(f"docs-update: {path}: no guest of a series docs/vm-points.md records")
+    if bad:
+        sys.exit("docs-update: docs/vm-points.md is stale: ./run.sh --vm --jobs 2 points,"
+                 " then scripts/docs-update.py vm-points build/vm.json")
+    print(f"docs-update: docs/vm-points.md covers every test {checked} guests ran")
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--check":
+        check_points(argv[2])
+        return
     if len(argv) > 1 and argv[1] not in PAGES:
         sys.exit(f"usage: {argv[0]} [{'|'.join(PAGES)} JSON...]")
     if len(argv) > 1:

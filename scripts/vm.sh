@@ -317,8 +317,12 @@ run_guest() {
 	why=${why:-ok}
 	[[ ! $known =~ ^[1-9] ]] || why+=", $known known"
 	[[ ! $xpass =~ ^[1-9] ]] || why+=", $xpass xpass (stale known-failures entry)"
+	# The names of the tests and subtests that reported a result: what
+	# docs/vm-points.md's check compares with the suite of a later run.
+	sed -n -E 's/^#[0-9]+(\/[0-9]+)?[[:space:]]+([^:]+):[A-Z].*/\2/p' "$result" | sort -u |
+		jq -R . | jq -sc . > "$out.tests"
 	jq -n --arg name "$name" --arg release "$release" --arg image "$image" \
-		--arg passed "$passed" \
+		--arg passed "$passed" --slurpfile tests "$out.tests" \
 		--arg skipped "$skipped" --arg failed "$nfailed" --arg known "$known" \
 		--arg xpass "$xpass" --arg exit "$status" --arg wall "$wall" \
 		--arg cpus "${ncpus:-}" --arg boots "$boots" --arg result "$why" '
@@ -329,7 +333,7 @@ run_guest() {
 		 skipped: ($skipped | num), failed: ($failed | num),
 		 known: ($known | num), xpass: ($xpass | num), exit: ($exit | num),
 		 wall_s: ($wall | num), nr_cpu_ids: ($cpus | num), boots: ($boots | num),
-		 result: $result}' > "$out.json"
+		 tests: $tests[0], result: $result}' > "$out.json"
 	# Last: the row says the guest is done.
 	printf '%-32s %9s %8s %7s %6s %5s %7ss  %s\n' "$release" "$passed" "$skipped" \
 		"$nfailed" "$known" "$status" "$wall" "$why" > "$out.row"
