@@ -3,6 +3,7 @@
 #                VMLINUX_BTF -> vmlinux.h -> progs/*.bpf.o -> *.skel.h
 #                prog_tests/*.c + harness/*.c + skeletons
 #                  + the tree's network_helpers.c -> test_progs
+#                the same for each flavor F: F/ -> test_progs-F ("make flavors")
 #                test_progs -> "make vm": run in Debian kernels under qemu
 #                test_progs (static) -> "make install": kselftest's directory
 
@@ -29,16 +30,34 @@ UPSTREAM_SEL	?= $(CACHE)/linux/tools/testing/selftests/bpf
 UPSTREAM_HDRS	:= $(OUTPUT)/upstream/cpumask_common.h $(OUTPUT)/upstream/gnu/stubs.h
 
 BPF_SRCS	:= $(wildcard progs/*.c)
-BPF_OBJS	:= $(patsubst progs/%.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
-SKELS		:= $(patsubst progs/%.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 TEST_SRCS	:= $(wildcard prog_tests/*.c)
 HARNESS_SRCS	:= $(wildcard harness/*.c)
-USER_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TEST_SRCS) $(HARNESS_SRCS))
 # Upstream's network helpers, linked into the runner as into upstream's.
 NET_HELPERS	:= $(OUTPUT)/obj/upstream/network_helpers.o
-USER_OBJS	+= $(NET_HELPERS)
 
-BPF_CFLAGS	:= -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
+# Upstream's flavors of test_progs (its Makefile's DEFINE_TEST_RUNNER): the
+# same programs and tests, the BPF code compiled for another BPF ISA, each
+# flavor's objects, skeletons and tests in its own directory. The flags are
+# set where each flavor is defined, below. test_progs-cpuv4 needs a clang
+# that knows -mcpu=v4 (17+): CLANG if it does, else clang-22 if installed;
+# with neither there is no cpuv4 flavor, as upstream's Makefile decides.
+ifeq ($(origin CLANG_CPUV4),undefined)
+CLANG_CPUV4	:= $(firstword $(foreach c,$(CLANG) clang-22,$(if $(shell \
+		   $(c) --target=bpf -mcpu=help 2>&1 | grep -w v4),$(c))))
+endif
+FLAVORS		:= $(strip no_alu32 $(if $(CLANG_CPUV4),cpuv4))
+# FLAVOR=F: "make", "make install" and the lanes use test_progs-F.
+FLAVOR		?=
+ifneq ($(filter-out $(FLAVORS),$(FLAVOR)),)
+$(error FLAVOR=$(FLAVOR): not one of: $(FLAVORS)$(if $(CLANG_CPUV4),, (cpuv4 needs a clang with -mcpu=v4)))
+endif
+# fdir/fbin/fobjs FLAVOR: a flavor's directory, runner and objects
+fdir		= $(OUTPUT)$(if $1,/$1)
+fbin		= $(OUTPUT)/test_progs$(if $1,-$1)
+fobjs		= $(patsubst %.c,$(call fdir,$1)/obj/%.o,$(TEST_SRCS) $(HARNESS_SRCS))
+RUNNER		:= $(call fbin,$(FLAVOR))
+
+BPF_CFLAGS	:= -g -O2 --target=bpf -D__TARGET_ARCH_x86 \
 		   -fms-extensions -Wno-microsoft-anon-tag \
 		   -I$(OUTPUT) -I$(INCLUDE) -Iharness -I$(OUTPUT)/upstream \
 		   -idirafter /usr/include/$(shell $(CC) -dumpmachine) -Wall -Werror \
@@ -59,11 +78,13 @@ LDLIBS		:= -lelf -lz -lpthread
 
 Q		:= $(if $(V),,@)
 
-.PHONY: all vm clean check-kdir in-tree patch check-docs bench install run_tests FORCE
+.PHONY: all flavors vm clean check-kdir in-tree patch check-docs bench install run_tests FORCE
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS) $(SKELS)
 
-all: $(OUTPUT)/test_progs
+all: $(RUNNER)
+
+# Every flavor, as upstream's default target builds them.
+flavors: $(call fbin) $(foreach f,$(FLAVORS),$(call fbin,$f))
 
 check-kdir:
 	@test -d $(LIBBPF_SRC) || { echo "KDIR=$(KDIR) has no tools/lib/bpf: run ./run.sh --setup" >&2; exit 1; }
@@ -93,15 +114,6 @@ $(OUTPUT)/upstream/gnu/stubs.h: $(UPSTREAM_SEL)/gnu/stubs.h
 $(UPSTREAM_SEL)/%:
 	@echo "no $@: run ./run.sh --setup" >&2; exit 1
 
-$(OUTPUT)/%.bpf.o: progs/%.c $(wildcard progs/*.h) harness/bpf_misc.h $(OUTPUT)/vmlinux.h \
-		   $(UPSTREAM_HDRS) $(LIBBPF_A)
-	$(Q)echo "  CLANG-BPF $@"
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
-	$(Q)echo "  GEN-SKEL $@"
-	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
-
 # Tests are found the way upstream finds them: by their entry points, and
 # numbered in the order upstream's sort of "DEFINE_TEST(name)" lines gives.
 # Regenerated on every run (and replaced only when it changes), so that a
@@ -121,12 +133,60 @@ $(OUTPUT)/known_failures.h: known-failures | $(OUTPUT)
 	$(Q)sed -e 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $< | \
 		{ echo 'static const char known_failures_builtin[] ='; cat; echo '\t"";'; } > $@
 
-$(OUTPUT)/obj/harness/test_progs.o: $(OUTPUT)/known_failures.h
-
 $(OUTPUT):
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/obj/%.o: %.c $(OUTPUT)/tests.h | $(SKELS) $(LIBBPF_A)
+# FLAVOR_RULES F CLANG BPF_FLAGS: flavor F's programs, skeletons, tests and
+# runners (test_progs-F, and its static twin for "make install"), in
+# $(OUTPUT)/F; F empty: test_progs, in $(OUTPUT).
+define FLAVOR_RULES
+$(patsubst progs/%.c,$(call fdir,$1)/%.bpf.o,$(BPF_SRCS)): $(call fdir,$1)/%.bpf.o: progs/%.c \
+		$(wildcard progs/*.h) harness/bpf_misc.h $(OUTPUT)/vmlinux.h $(UPSTREAM_HDRS) $(LIBBPF_A)
+	$$(Q)echo "  CLANG-BPF $$@"
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$2 $$(BPF_CFLAGS) $3 -c $$< -o $$@
+
+$(patsubst progs/%.c,$(call fdir,$1)/%.skel.h,$(BPF_SRCS)): $(call fdir,$1)/%.skel.h: \
+		$(call fdir,$1)/%.bpf.o
+	$$(Q)echo "  GEN-SKEL $$@"
+	$$(Q)$$(BPFTOOL) gen skeleton $$< name $$* > $$@
+
+.SECONDARY: $(patsubst progs/%.c,$(call fdir,$1)/%.bpf.o,$(BPF_SRCS)) \
+	    $(patsubst progs/%.c,$(call fdir,$1)/%.skel.h,$(BPF_SRCS))
+
+$(call fobjs,$1): $(call fdir,$1)/obj/%.o: %.c $(OUTPUT)/tests.h | \
+		$(patsubst progs/%.c,$(call fdir,$1)/%.skel.h,$(BPF_SRCS)) $(LIBBPF_A)
+	$$(Q)echo "  CC       $$@"
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) -I$(call fdir,$1) $$(USER_CFLAGS) -c $$< -o $$@
+
+$(call fdir,$1)/obj/harness/test_progs.o: $(OUTPUT)/known_failures.h
+
+$(call fbin,$1): $(call fobjs,$1) $(NET_HELPERS) $(LIBBPF_A)
+	$$(Q)echo "  LINK     $$@"
+	$$(Q)$$(CC) $$(CFLAGS) $$(SAN_FLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
+
+$(OUTPUT)/static/$(notdir $(call fbin,$1)): $(call fobjs,$1) $(NET_HELPERS) $(LIBBPF_A)
+	$$(Q)$$(if $$(SANITIZE),echo "install: SANITIZE=1 cannot link statically" >&2; exit 1)
+	$$(Q)echo "  LINK     $$@"
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(CFLAGS) -static -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
+
+-include $(patsubst %.o,%.d,$(call fobjs,$1))
+endef
+
+# test_progs: BPF ISA v3 (32-bit subregisters, atomics).
+$(eval $(call FLAVOR_RULES,,$(CLANG),-mcpu=v3 -DENABLE_ATOMICS_TESTS))
+# test_progs-no_alu32: v2, no 32-bit subregisters, no atomics but the
+# fetch-less add; programs that need more test ENABLE_ATOMICS_TESTS.
+$(eval $(call FLAVOR_RULES,no_alu32,$(CLANG),-mcpu=v2))
+# test_progs-cpuv4: v4 (sign extension, signed division, gotol ...).
+ifneq ($(CLANG_CPUV4),)
+$(eval $(call FLAVOR_RULES,cpuv4,$(CLANG_CPUV4),-mcpu=v4 -DENABLE_ATOMICS_TESTS))
+endif
+
+# The benchmark's objects (its skeleton is test_progs' flavor's).
+$(OUTPUT)/obj/benchs/%.o: benchs/%.c | $(OUTPUT)/cpumask_create_bench.skel.h $(LIBBPF_A)
 	$(Q)echo "  CC       $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -139,10 +199,6 @@ $(OUTPUT)/obj/upstream/network_helpers.c: $(UPSTREAM_SEL)/network_helpers.c
 $(NET_HELPERS): $(OUTPUT)/obj/upstream/network_helpers.c | $(LIBBPF_A)
 	$(Q)echo "  CC       $@"
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
-
-$(OUTPUT)/test_progs: $(USER_OBJS) $(LIBBPF_A)
-	$(Q)echo "  LINK     $@"
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
 
 # The benchmark: benchs/*.c, timing progs/cpumask_create_bench.c.
 BENCH_SRCS	:= $(wildcard benchs/*.c)
@@ -165,25 +221,19 @@ $(OUTPUT)/bench: $(BENCH_OBJS) $(LIBBPF_A)
 INSTALL_PATH	?= $(OUTPUT)/kselftest
 override INSTALL_PATH := $(abspath $(INSTALL_PATH))
 
-$(OUTPUT)/static/test_progs: $(USER_OBJS) $(LIBBPF_A)
-	$(Q)$(if $(SANITIZE),echo "install: SANITIZE=1 cannot link statically" >&2; exit 1)
-	$(Q)echo "  LINK     $@"
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $(USER_OBJS) $(LIBBPF_A) $(LDLIBS)
-
-install: $(OUTPUT)/static/test_progs
+install: $(OUTPUT)/static/$(notdir $(RUNNER))
 	$(Q)echo "  INSTALL  $(INSTALL_PATH)"
 	$(Q)mkdir -p $(INSTALL_PATH)
 	$(Q)install -m 755 $< harness/run_kselftest.sh $(INSTALL_PATH)/
 	$(Q)install -m 644 config $(wildcard known-failures) $(INSTALL_PATH)/
-	$(Q)echo "bpf_cpumask_create:test_progs" > $(INSTALL_PATH)/kselftest-list.txt
+	$(Q)echo "bpf_cpumask_create:$(notdir $(RUNNER))" > $(INSTALL_PATH)/kselftest-list.txt
 
 run_tests: install
 	$(Q)$(INSTALL_PATH)/run_kselftest.sh $(TEST_ARGS) || [ $$? = 4 ]
 
 # VM_KERNELS: series (6.1, 6.12) or image paths; empty: scripts/vm.sh's default.
-vm: $(OUTPUT)/test_progs
-	$(Q)CACHE=$(CACHE) KDIR=$(KDIR) OUTPUT=$(OUTPUT) scripts/vm.sh $(VM_KERNELS) -- $(TEST_ARGS)
+vm: $(RUNNER)
+	$(Q)CACHE=$(CACHE) KDIR=$(KDIR) OUTPUT=$(OUTPUT) TEST_PROGS=$(RUNNER) scripts/vm.sh $(VM_KERNELS) -- $(TEST_ARGS)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
@@ -201,4 +251,4 @@ patch:
 check-docs:
 	scripts/check-docs.sh
 
--include $(USER_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)
+-include $(NET_HELPERS:.o=.d) $(BENCH_OBJS:.o=.d)

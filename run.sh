@@ -9,8 +9,13 @@ OUTPUT=${OUTPUT:-$PWD/build}
 
 usage() {
 	cat <<USAGE
-Usage: ./run.sh [TEST_PROGS_ARGS...]
-       ./run.sh MODE [MODE_ARGS...] [-- TEST_PROGS_ARGS...]
+Usage: ./run.sh [--flavor F] [TEST_PROGS_ARGS...]
+       ./run.sh [--flavor F] MODE [MODE_ARGS...] [-- TEST_PROGS_ARGS...]
+
+--flavor F (or FLAVOR=F): run test_progs-F, upstream's flavor F of test_progs
+(no_alu32: BPF ISA v2, cpuv4: v4; "make flavors" builds them all), on the
+host and in the lanes that run test_progs (--vm, --kernel, --mutants, --soak,
+--kill-test)
 
 Modes:
   (none)              build, then run test_progs on the running kernel
@@ -52,8 +57,17 @@ need_toolchain() {
 build() {
 	need_toolchain
 	mkdir -p "$OUTPUT"
-	flock "$OUTPUT/.build.lock" make -s -j"$(nproc)" OUTPUT="$OUTPUT" "$@" >&2
+	flock "$OUTPUT/.build.lock" make -s -j"$(nproc)" OUTPUT="$OUTPUT" FLAVOR="$FLAVOR" "$@" >&2
 }
+
+FLAVOR=${FLAVOR:-}
+if [ "${1:-}" = --flavor ]; then
+	[ $# -ge 2 ] || { usage >&2; exit 2; }
+	FLAVOR=$2; shift 2
+fi
+# The flavor's runner, for the host run and every lane that runs one.
+runner=$OUTPUT/test_progs${FLAVOR:+-$FLAVOR}
+[ -z "$FLAVOR" ] || export TEST_PROGS=${TEST_PROGS:-$runner}
 
 mode=host
 case "${1:-}" in
@@ -68,6 +82,11 @@ case "${1:-}" in
 --bench)	mode=bench; shift ;;
 -h|--help)	usage; exit 0 ;;
 --)		shift ;;
+esac
+
+case $mode in
+host|vm|kernel|mutants|soak|kill-test) ;;
+*) [ -z "$FLAVOR" ] || { echo "run.sh: --flavor: not for --$mode" >&2; exit 2; } ;;
 esac
 
 # Mode arguments come before "--", test_progs arguments after it.
@@ -98,7 +117,7 @@ bench)
 	;;
 host)
 	build
-	exec "$OUTPUT/test_progs" "$@"
+	exec "$runner" "$@"
 	;;
 vm)
 	if [ -n "$vm_bench" ]; then

@@ -6,7 +6,10 @@
 # against the BTF of Debian's kernel of the tree's series, and run by
 # upstream's test_progs on the running kernel and in a Debian guest of the
 # tree's series. Our runner then runs the same selection, and both must
-# report the same tests, subtests and results.
+# report the same tests, subtests and results. Every flavor of test_progs
+# the tree's default target builds (test_progs-no_alu32, -cpuv4: the same
+# tests, their BPF code built for another BPF ISA) runs it too, and must
+# report exactly what test_progs reports there.
 #
 #   ./run.sh --in-tree [KDIR|SERIES] [-- TEST_PROGS_ARGS...]
 #
@@ -122,6 +125,37 @@ compare() {
 	fi
 }
 
+# same_as_base BASE FLAVOR WHERE RUNNER: the flavor's run (FLAVOR, with exit
+# status in FLAVOR.rc) reports test_progs' results, summary and exit status.
+same_as_base() {
+	if diff -u --label "test_progs ($3)" --label "$4 ($3)" \
+		<(results "$1"; cat "$1.rc") <(results "$2"; cat "$2.rc") > "$logs/diff"; then
+		echo "in-tree: $3: $4 reports the same $(results "$2" | grep -vc '^Summary: ')" \
+		     "results, summary and exit status as test_progs"
+	else
+		fail "$3: $4 differs from test_progs (log: $2):"
+		sed 's/^/    /' "$logs/diff"
+	fi
+}
+
+# in_sel ARGS...: TEST_PROGS run in the selftests dir, as upstream's runs.
+in_sel() { (cd "$sel" && "$TEST_PROGS" "$@"); }
+
+# run_flavors WHERE BASE CMD...: each flavor but test_progs, its runner's
+# path put after CMD (a guest's through TEST_PROGS), compared with BASE.
+run_flavors() {
+	local where=$1 base=$2 r out rc
+	shift 2
+	for r in $TREE_RUNNERS; do
+		[ "$r" != test_progs ] || continue
+		out=$logs/upstream-$where-$r.out
+		rc=0
+		TEST_PROGS=$sel/$r "$@" > "$out" 2>&1 || rc=$?
+		echo $rc > "$out.rc"
+		same_as_base "$base" "$out" "$where" "$r"
+	done
+}
+
 scripts/config-check.sh "$kdir" "$series" || status=1
 
 start=$SECONDS
@@ -130,7 +164,7 @@ tree_prune "$sel"
 tree_sync "$sel"
 mkdir -p "$logs"
 tree_build "$sel" "$btf" "$logs/build.log"
-echo "in-tree: built upstream's test_progs ($series tree, clang-$(tree_clang "$series")," \
+echo "in-tree: built upstream's $TREE_RUNNERS ($series tree, clang-$(tree_clang "$series")," \
      "BTF of $(cat "$guest/release")) in $sel ($((SECONDS - start)) s)"
 
 # Our runner, built as ./run.sh builds it.
@@ -142,6 +176,7 @@ make -s -j2 OUTPUT="$OUTPUT" > "$logs/ours-build.log" 2>&1 || {
 echo "=== in-tree: host $(uname -r): upstream's test_progs $*"
 rc=0
 (cd "$sel" && ./test_progs "$@") | tee "$logs/upstream-host.out" || rc=$?
+echo $rc > "$logs/upstream-host.out.rc"
 "$OUTPUT/test_progs" "$@" > "$logs/ours-host.out" 2>&1 ||
 	fail "host: our runner failed (log: $logs/ours-host.out)"
 if [ $rc != 0 ]; then
@@ -152,12 +187,14 @@ if [ $rc != 0 ]; then
 	fi
 fi
 compare "$logs/upstream-host.out" "$logs/ours-host.out" host
+run_flavors host "$logs/upstream-host.out" in_sel "$@"
 
 if [ -x "$VM_SH" ]; then
 	echo "=== in-tree: Debian $series guest: upstream's test_progs $*"
 	rc=0
 	TEST_PROGS=$sel/test_progs "$VM_SH" "$series" -- "$@" | tee "$logs/upstream-vm.out" ||
 		rc=$?
+	echo $rc > "$logs/upstream-vm.out.rc"
 	env -u TEST_PROGS "$VM_SH" "$series" -- "$@" > "$logs/ours-vm.out" 2>&1 ||
 		fail "vm: our runner failed in the $series guest (log: $logs/ours-vm.out)"
 	if [ $rc != 0 ]; then
@@ -169,6 +206,7 @@ if [ -x "$VM_SH" ]; then
 		fi
 	fi
 	compare "$logs/upstream-vm.out" "$logs/ours-vm.out" "$series guest"
+	run_flavors "$series-guest" "$logs/upstream-vm.out" "$VM_SH" "$series" -- "$@"
 else
 	echo "in-tree: $VM_SH not found: the guest part of this lane did not run"
 fi

@@ -13,9 +13,10 @@ LANE=setup
 # (bookworm-security). gnuplot-nox draws the benchmarks; flex ... libssl-dev
 # build a kernel of the tree's own (and the tree's sign-file); libzstd-dev
 # links the current tree's test_progs; jq reads bpftool's JSON (kill lane, runner check).
+# rsync: the selftests Makefile copies each test_progs flavor's extra files with it.
 PKGS="clang-16 llvm-16 lld-16 clang-19 clang-22 llvm-22 lld-22
 	libelf-dev zlib1g-dev libzstd-dev libssl-dev make gcc pkg-config kmod cpio xz-utils
-	qemu-system-x86 busybox-static python3 git gnuplot-nox flex bison bc dwarves jq"
+	qemu-system-x86 busybox-static python3 git gnuplot-nox flex bison bc dwarves jq rsync"
 BPO_PKGS="bpftool linux-source-$STABLE_SERIES"
 
 [ "$(id -u)" = 0 ] || die "must run as root (apt-get install, BPF)"

@@ -121,14 +121,44 @@ tree_sync() {
 	done
 }
 
-# tree_build DIR VMLINUX_BTF LOG: build upstream's test_progs in DIR with the
-# tree's Makefile and the clang tree_clang names. The test modules
-# (bpf_testmod.ko and the others the Makefile lists) need a configured kernel
-# build; empty files stand in for them and make -o keeps make from
-# rebuilding them (test_progs then warns that it cannot load bpf_testmod).
-tree_build() {
-	local dir=$1 btf=$2 log=$3 mod skip=() v stamp d dep
+# tree_make DIR MAKE_ARGS...: make in the selftests dir DIR of a scratch
+# copy, with the clang tree_clang names and no LLVM disassembler in
+# test_progs (it only serves the JIT dump tests and would need LLVM's
+# static libraries). Environment variables, because the tree's feature
+# checks run make from $(shell). OUTPUT is ours, not the tree's, and the
+# tree's lib.mk only picks its own OUTPUT in a top-level make: forget a
+# make that runs this script.
+tree_make() {
+	local dir=$1 v
+	shift
 	v=$(tree_clang "$(tree_series "$dir/../../../..")")
+	env -u OUTPUT -u MAKELEVEL -u MAKEFLAGS -u MFLAGS \
+		CLANG="clang-$v" LLC="llc-$v" LLVM_CONFIG=false \
+		LLVM_STRIP="llvm-strip-$v" LLVM_OBJCOPY="llvm-objcopy-$v" \
+		make -C "$dir" "$@"
+}
+
+# tree_runners DIR VMLINUX_BTF: the runners of test_progs' flavors that
+# the tree's default target builds, as its Makefile decides with its clang:
+# test_progs, test_progs-no_alu32, test_progs-cpuv4 when that clang knows
+# -mcpu=v4 (not clang-16), test_progs-bpf_gcc with a BPF GCC.
+tree_runners() {
+	echo 'tree-runners: ; @echo $(filter test_progs test_progs-%,$(notdir $(TEST_GEN_PROGS)))' |
+		tree_make "$1" -s -f Makefile -f - VMLINUX_BTF="$2" tree-runners 2>/dev/null |
+		grep -E '^test_progs( |$)'
+}
+
+# tree_build DIR VMLINUX_BTF LOG: build every flavor of upstream's
+# test_progs that the tree's default target builds (tree_runners; they
+# are left in TREE_RUNNERS) in DIR with the tree's Makefile, so that our
+# programs are compiled by each flavor's rule (-mcpu=v2 for no_alu32 ...).
+# The rest of the default target (test_maps, bench ...) needs the
+# programs tree_prune removes. The test modules (bpf_testmod.ko and the
+# others the Makefile lists) need a configured kernel build; empty files
+# stand in for them and make -o keeps make from rebuilding them
+# (test_progs then warns that it cannot load bpf_testmod).
+tree_build() {
+	local dir=$1 btf=$2 log=$3 mod skip=() stamp d dep
 	# A dependency file naming a source of ours that is gone (a renamed
 	# header) stops make with "No rule to make target": drop it and its
 	# object, which make then rebuilds.
@@ -149,16 +179,11 @@ tree_build() {
 		rm -f "$dir/tools/include/vmlinux.h"
 		echo "$stamp" > "$dir/.vmlinux_btf"
 	fi
-	# No LLVM disassembler in test_progs (it only serves the JIT dump tests
-	# and would need LLVM's static libraries). Environment variables,
-	# because the tree's feature checks run make from $(shell). OUTPUT is
-	# ours, not the tree's, and the tree's lib.mk only picks its own OUTPUT
-	# in a top-level make: forget a make that runs this script.
-	env -u OUTPUT -u MAKELEVEL -u MAKEFLAGS -u MFLAGS \
-		CLANG="clang-$v" LLC="llc-$v" LLVM_CONFIG=false \
-		LLVM_STRIP="llvm-strip-$v" LLVM_OBJCOPY="llvm-objcopy-$v" \
-		make -C "$dir" -j2 VMLINUX_BTF="$btf" "${skip[@]}" test_progs > "$log" 2>&1 || {
+	TREE_RUNNERS=$(tree_runners "$dir" "$btf")
+	[ -n "$TREE_RUNNERS" ] || tree_die "$dir/Makefile defines no test_progs runner"
+	# shellcheck disable=SC2086 # a list of targets
+	tree_make "$dir" -j2 VMLINUX_BTF="$btf" "${skip[@]}" $TREE_RUNNERS > "$log" 2>&1 || {
 		tail -n 40 "$log" >&2
-		tree_die "building test_progs in $dir failed (log: $log)"
+		tree_die "building $TREE_RUNNERS in $dir failed (log: $log)"
 	}
 }
