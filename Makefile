@@ -92,6 +92,29 @@ USER_CFLAGS	+= -I$(SYSROOT)/usr/include
 LDLIBS		:= -static -L$(SYSROOT)/usr/lib/$(CROSS_TRIPLE) $(LDLIBS)
 LIBBPF_CROSS	:= CC=$(CC) LD=$(CROSS_TRIPLE)-ld AR=$(CROSS_TRIPLE)-ar ARCH=$(SRCARCH_$(CROSS_ARCH)) \
 		   EXTRA_CFLAGS="-g -O2 -I$(SYSROOT)/usr/include"
+# The other byte order (s390x): Debian's bpftool 7.5 (libbpf 1.5) refuses
+# to open a big-endian object ("Endian mismatch"); libbpf 1.6 opens either,
+# so the skeletons come from the bootstrap bpftool of the current tree,
+# built for this host, as upstream's selftests build their own.
+ifeq ($(CROSS_ARCH),s390x)
+BPFTOOL_TREE	?= $(CACHE)/linux-7.3
+BPFTOOL		:= $(OUTPUT)/bpftool/bootstrap/bpftool
+$(BPFTOOL):
+	$(Q)test -d $(BPFTOOL_TREE)/tools/bpf/bpftool || \
+		{ echo "no $(BPFTOOL_TREE)/tools/bpf/bpftool: run ./run.sh --setup" >&2; exit 1; }
+	$(Q)echo "  BPFTOOL  $@"
+	$(Q)mkdir -p $(OUTPUT)/bpftool
+	$(Q)$(MAKE) -s -C $(BPFTOOL_TREE)/tools/bpf/bpftool ARCH= CROSS_COMPILE= \
+		OUTPUT=$(OUTPUT)/bpftool/ bootstrap >/dev/null
+$(SKELS) $(OUTPUT)/vmlinux.h: | $(BPFTOOL)
+endif
+# Kernels of one architecture share build/ARCH: another kernel's BTF
+# (an older file) regenerates vmlinux.h too.
+.DEFAULT_GOAL	:= all
+$(OUTPUT)/vmlinux.h: $(OUTPUT)/vmlinux-btf.path
+$(OUTPUT)/vmlinux-btf.path: FORCE | $(OUTPUT)
+	$(Q)echo "$(abspath $(VMLINUX_BTF))" > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 $(if $(wildcard $(SYSROOT)/usr/lib/$(CROSS_TRIPLE)/libelf.a),, \
 	$(error no $(SYSROOT)/usr/lib/$(CROSS_TRIPLE)/libelf.a: run scripts/setup-arch.sh $(CROSS_ARCH)))
 endif
