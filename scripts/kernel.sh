@@ -164,6 +164,8 @@ fetch() {
 	exec 9> "$dir.lock"
 	flock 9
 	[ ! -f "$dir/.done" ] || return 0
+	# A package the mirror did not serve is asked for again a day later.
+	[ -z "$(find "$dir.unavailable" -mmin -1440 2>/dev/null)" ] || return 1
 	command -v dpkg >/dev/null || die "dpkg not found"
 	[ "$VM_ARCH" != amd64 ] || [ -x "$KDIR/scripts/extract-vmlinux" ] ||
 		die "$KDIR/scripts/extract-vmlinux missing: run ./run.sh --setup"
@@ -180,6 +182,7 @@ fetch() {
 	      grep -E '^E: ' >&2; [ "${PIPESTATUS[0]}" = 0 ]); then
 		rm -rf "$dir.tmp"
 		echo "kernel.sh: apt-get download ${debs[*]} failed" >&2
+		touch "$dir.unavailable"
 		return 1
 	fi
 	for deb in "$dir.tmp"/*.deb; do
@@ -213,7 +216,7 @@ fetch() {
 		python3 "$(dirname "$(readlink -f "$0")")/extract-btf.py" "$dir/image" \
 			"$dir/btf" >/dev/null || die "no BTF in $pkg"
 	fi
-	rm -rf "$dir.tmp"
+	rm -rf "$dir.tmp" "$dir.unavailable"
 	touch "$dir/.done"
 }
 
