@@ -115,3 +115,36 @@ apt_private_update() {
 	}
 	echo "${LANE:-${0##*/}}: apt-get update failed (offline?): using the lists fetched before" >&2
 }
+
+# vm_arch ARCH: how qemu boots a guest of ARCH (the host's, arm64 or
+# s390x), for the lanes that boot guests. Sets QEMU (unless given),
+# VM_MACHINE (qemu's machine and CPU options), VM_CONSOLE (the kernel's
+# console, the first port), VM_RESULT_DEV (qemu options adding the port
+# a guest writes its results to; RESULT stands for the file) and
+# VM_RESULT_TTY (that port in the guest). arm64's virt machine has one
+# UART and s390x none, so a virtio console (hvc0) carries the results.
+vm_arch() {
+	VM_MACHINE=(-cpu max) VM_CONSOLE=ttyS0 VM_RESULT_TTY=ttyS1
+	VM_RESULT_DEV=(-serial "file:RESULT")
+	case $1 in
+	"$(dpkg --print-architecture)")
+		QEMU=${QEMU:-qemu-system-x86_64}
+		;;
+	arm64)
+		# pauth-impdef: pointer authentication, far cheaper to emulate
+		QEMU=${QEMU:-qemu-system-aarch64} VM_CONSOLE=ttyAMA0
+		VM_MACHINE=(-M virt -cpu "max,pauth-impdef=on")
+		VM_RESULT_DEV=(-device virtio-serial-pci -chardev "file,id=result,path=RESULT"
+			       -device "virtconsole,chardev=result") VM_RESULT_TTY=hvc0
+		;;
+	s390x)
+		QEMU=${QEMU:-qemu-system-s390x} VM_CONSOLE=ttysclp0
+		VM_MACHINE=(-M s390-ccw-virtio -cpu max)
+		VM_RESULT_DEV=(-device virtio-serial-ccw -chardev "file,id=result,path=RESULT"
+			       -device "virtconsole,chardev=result") VM_RESULT_TTY=hvc0
+		;;
+	*)
+		die "architecture '$1': want $(dpkg --print-architecture), arm64 or s390x"
+		;;
+	esac
+}
