@@ -15,6 +15,7 @@ Usage: ./run.sh [TEST_PROGS_ARGS...]
 Modes:
   (none)              build, then run test_progs on the running kernel
   --setup             install the toolchain (Debian packages) and unpack the kernel tree
+  --setup --arch ARCH also the cross compiler, qemu and a sysroot for arm64 or s390x guests
   --vm [--arch ARCH] [--cpus N] [--jobs N] [KERNEL...]
                       run test_progs inside Debian kernels under qemu (default: $VM_DEFAULT_SERIES);
                       --arch arm64|s390x: that architecture's kernels (TCG), runner cross-built
@@ -58,7 +59,13 @@ build() {
 
 mode=host
 case "${1:-}" in
---setup)	exec scripts/setup.sh ;;
+--setup)
+	if [ "${2:-}" = --arch ]; then
+		scripts/setup.sh
+		exec scripts/setup-arch.sh "${3:-}"
+	fi
+	exec scripts/setup.sh
+	;;
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
 --patch)	mode="patch"; shift ;;

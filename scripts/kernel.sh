@@ -214,7 +214,7 @@ fetch() {
 			ln -s vmlinuz "$dir/image"
 		fi
 		python3 "$(dirname "$(readlink -f "$0")")/extract-btf.py" "$dir/image" \
-			"$dir/btf" >/dev/null || die "no BTF in $pkg"
+			"$dir/btf" >/dev/null || { rm -rf "$dir" "$dir.tmp"; die "no BTF in $pkg"; }
 	fi
 	rm -rf "$dir.tmp" "$dir.unavailable"
 	touch "$dir/.done"
