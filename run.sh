@@ -115,7 +115,7 @@ if [ "$mode" = vm ] && [ "${margs[0]:-}" = --arch ]; then
 		esac
 	done
 	kdir=$(scripts/kernel.sh --arch "$VM_ARCH" "$first")
-	if bpftool btf dump file "$kdir/btf" | grep -q "^\[[0-9]*\] STRUCT 'bpf_cpumask' "; then
+	if bpftool btf dump file "$kdir/btf" | grep "^\[[0-9]*\] STRUCT 'bpf_cpumask' " >/dev/null; then
 		export VMLINUX_BTF=$kdir/btf
 	else
 		echo "run.sh: $(cat "$kdir/release") has no struct bpf_cpumask in its BTF" \
