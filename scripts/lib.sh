@@ -123,6 +123,7 @@ apt_private_update() {
 # a guest writes its results to; RESULT stands for the file) and
 # VM_RESULT_TTY (that port in the guest). arm64's virt machine has one
 # UART and s390x none, so a virtio console (hvc0) carries the results.
+# shellcheck disable=SC2034 # set for the scripts that source this file
 vm_arch() {
 	VM_MACHINE=(-cpu max) VM_CONSOLE=ttyS0 VM_RESULT_TTY=ttyS1
 	VM_RESULT_DEV=(-serial "file:RESULT")
