@@ -15,6 +15,26 @@ CLANG		?= clang-16
 BPFTOOL		?= bpftool
 CC		?= gcc
 
+# Another architecture: ARCH=arm64, or ARCH=s390x (s390), as
+# "./run.sh --vm --arch ARCH" builds it. Debian's cross compiler links the
+# runner statically against the target's libelf and zlib, from the sysroot
+# scripts/setup-arch.sh unpacks into the cache; the BPF objects are in the
+# target's byte order; OUTPUT is its own (build/ARCH). VMLINUX_BTF should
+# be the target kernel's BTF (scripts/kernel.sh --arch ARCH puts it in the
+# kernel's directory as "btf").
+CROSS_TRIPLE_arm64 := aarch64-linux-gnu
+CROSS_TRIPLE_s390x := s390x-linux-gnu
+CROSS_ARCH	:= $(patsubst s390,s390x,$(filter-out x86 x86_64 amd64,$(ARCH)))
+ifneq ($(CROSS_ARCH),)
+CROSS_TRIPLE	:= $(CROSS_TRIPLE_$(CROSS_ARCH))
+$(if $(CROSS_TRIPLE),,$(error ARCH=$(ARCH): arm64 or s390x))
+ifeq ($(origin OUTPUT),file)
+OUTPUT		:= $(CURDIR)/build/$(CROSS_ARCH)
+endif
+CC		:= $(CROSS_TRIPLE)-gcc
+SYSROOT		?= $(CACHE)/sysroot/$(CROSS_ARCH)
+endif
+
 override OUTPUT := $(abspath $(OUTPUT))
 LIBBPF_SRC	:= $(KDIR)/tools/lib/bpf
 LIBBPF_A	:= $(OUTPUT)/libbpf/libbpf.a
@@ -76,6 +96,48 @@ USER_CFLAGS	:= $(CFLAGS) $(SAN_FLAGS) -Wall -Werror -MMD -MP -I$(OUTPUT) -I$(INC
 		   -D_GNU_SOURCE=
 LDLIBS		:= -lelf -lz -lpthread
 
+# The target's byte order, __TARGET_ARCH_ (bpf_tracing.h) and headers;
+# libbpf built for it by the cross compiler.
+ifneq ($(CROSS_ARCH),)
+BPF_TARGET_arm64 := bpfel
+BPF_TARGET_s390x := bpfeb
+SRCARCH_arm64	:= arm64
+SRCARCH_s390x	:= s390
+BPF_CFLAGS	:= $(patsubst --target=bpf,--target=$(BPF_TARGET_$(CROSS_ARCH)), \
+		   $(patsubst -D__TARGET_ARCH_x86,-D__TARGET_ARCH_$(SRCARCH_$(CROSS_ARCH)), \
+		   $(patsubst /usr/include/$(CROSS_TRIPLE),/usr/include/$(shell gcc -dumpmachine), \
+		   $(BPF_CFLAGS))))
+USER_CFLAGS	+= -I$(SYSROOT)/usr/include
+LDLIBS		:= -static -L$(SYSROOT)/usr/lib/$(CROSS_TRIPLE) $(LDLIBS)
+LIBBPF_CROSS	:= CC=$(CC) LD=$(CROSS_TRIPLE)-ld AR=$(CROSS_TRIPLE)-ar ARCH=$(SRCARCH_$(CROSS_ARCH)) \
+		   EXTRA_CFLAGS="-g -O2 -I$(SYSROOT)/usr/include"
+# The other byte order (s390x): Debian's bpftool 7.5 (libbpf 1.5) refuses
+# to open a big-endian object ("Endian mismatch"); libbpf 1.6 opens either,
+# so the skeletons come from the bootstrap bpftool of the current tree,
+# built for this host, as upstream's selftests build their own.
+ifeq ($(CROSS_ARCH),s390x)
+BPFTOOL_TREE	?= $(CACHE)/linux-7.3
+BPFTOOL		:= $(OUTPUT)/bpftool/bootstrap/bpftool
+$(BPFTOOL):
+	$(Q)test -d $(BPFTOOL_TREE)/tools/bpf/bpftool || \
+		{ echo "no $(BPFTOOL_TREE)/tools/bpf/bpftool: run ./run.sh --setup" >&2; exit 1; }
+	$(Q)echo "  BPFTOOL  $@"
+	$(Q)mkdir -p $(OUTPUT)/bpftool
+	$(Q)$(MAKE) -s -C $(BPFTOOL_TREE)/tools/bpf/bpftool ARCH= CROSS_COMPILE= \
+		OUTPUT=$(OUTPUT)/bpftool/ bootstrap >/dev/null
+$(SKELS) $(OUTPUT)/vmlinux.h: | $(BPFTOOL)
+endif
+# Kernels of one architecture share build/ARCH: another kernel's BTF
+# (an older file) regenerates vmlinux.h too.
+.DEFAULT_GOAL	:= all
+$(OUTPUT)/vmlinux.h: $(OUTPUT)/vmlinux-btf.path
+$(OUTPUT)/vmlinux-btf.path: FORCE | $(OUTPUT)
+	$(Q)echo "$(abspath $(VMLINUX_BTF))" > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(if $(wildcard $(SYSROOT)/usr/lib/$(CROSS_TRIPLE)/libelf.a),, \
+	$(error no $(SYSROOT)/usr/lib/$(CROSS_TRIPLE)/libelf.a: run scripts/setup-arch.sh $(CROSS_ARCH)))
+endif
+
 Q		:= $(if $(V),,@)
 
 .PHONY: all flavors vm clean check-kdir in-tree patch check-docs bench install run_tests FORCE
@@ -94,7 +156,7 @@ $(LIBBPF_A): | check-kdir
 	$(Q)mkdir -p $(OUTPUT)/libbpf
 	$(Q)$(MAKE) -s -C $(LIBBPF_SRC) OUTPUT=$(OUTPUT)/libbpf/ DESTDIR=$(OUTPUT)/usr \
 		prefix= BUILD_STATIC_ONLY=1 $(if $(SAN_FLAGS),EXTRA_CFLAGS="-g -O2 $(SAN_FLAGS)") \
-		$(LIBBPF_A) install_headers >/dev/null
+		$(LIBBPF_CROSS) $(LIBBPF_A) install_headers >/dev/null
 
 $(OUTPUT)/vmlinux.h: $(VMLINUX_BTF)
 	$(Q)test -r $< || { echo "no kernel BTF at $<" >&2; exit 1; }

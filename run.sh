@@ -20,8 +20,10 @@ host and in the lanes that run test_progs (--vm, --kernel, --mutants, --soak,
 Modes:
   (none)              build, then run test_progs on the running kernel
   --setup             install the toolchain (Debian packages) and unpack the kernel tree
-  --vm [--cpus N] [--jobs N] [KERNEL...]
+  --setup --arch ARCH also the cross compiler, qemu and a sysroot for arm64 or s390x guests
+  --vm [--arch ARCH] [--cpus N] [--jobs N] [KERNEL...]
                       run test_progs inside Debian kernels under qemu (default: $VM_DEFAULT_SERIES);
+                      --arch arm64|s390x: that architecture's kernels (TCG), runner cross-built
                       KERNEL: a series (6.12), a point release (6.18.5), all (every series),
                       points (every point release from $STABLE_SERIES on) or a bzImage path;
                       --jobs N boots up to N guests at a time
@@ -71,7 +73,13 @@ runner=$OUTPUT/test_progs${FLAVOR:+-$FLAVOR}
 
 mode=host
 case "${1:-}" in
---setup)	exec scripts/setup.sh ;;
+--setup)
+	if [ "${2:-}" = --arch ]; then
+		scripts/setup.sh
+		exec scripts/setup-arch.sh "${3:-}"
+	fi
+	exec scripts/setup.sh
+	;;
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
 --patch)	mode="patch"; shift ;;
@@ -103,6 +111,38 @@ if [ "$mode" = vm ]; then
 		[ "${margs[$i]}" = --bench ] && { vm_bench=1; unset "margs[$i]"; }
 	done
 	margs=("${margs[@]}")
+fi
+# --vm --arch ARCH: another architecture's guests, its runner cross-built
+# in build/ARCH against the BTF of the first kernel named (default the
+# newest series): vmlinux.h is the target's. A kernel whose BTF has no
+# struct bpf_cpumask (built without the BPF JIT, as Debian's s390x
+# kernels are: no kfunc there) cannot declare the programs' types; then
+# they come from this host's BTF, and CO-RE relocates against the guest's.
+if [ "$mode" = vm ] && [ "${margs[0]:-}" = --arch ]; then
+	[ ${#margs[@]} -ge 2 ] || { echo "run.sh: --arch needs arm64 or s390x" >&2; exit 2; }
+	export VM_ARCH=${margs[1]}
+	margs=("${margs[@]:2}")
+	[ -z "$vm_bench" ] || { echo "run.sh: --bench runs on this architecture only" >&2; exit 2; }
+	[ "$OUTPUT" != "$PWD/build" ] || OUTPUT=$PWD/build/$VM_ARCH
+	scripts/setup-arch.sh "$VM_ARCH" >/dev/null
+	first=$CURRENT_SERIES skip=
+	for k in "${margs[@]}"; do
+		case $skip$k in
+		--cpus|--jobs) skip=1 ;;
+		1*|all|points) skip= ;;
+		*) first=$k; break ;;
+		esac
+	done
+	kdir=$(scripts/kernel.sh --arch "$VM_ARCH" "$first")
+	if bpftool btf dump file "$kdir/btf" | grep "^\[[0-9]*\] STRUCT 'bpf_cpumask' " >/dev/null; then
+		export VMLINUX_BTF=$kdir/btf
+	else
+		echo "run.sh: $(cat "$kdir/release") has no struct bpf_cpumask in its BTF" \
+		     "(no BPF JIT: no cpumask kfuncs): the programs' types come from" \
+		     "${VMLINUX_BTF:-/sys/kernel/btf/vmlinux}" >&2
+	fi
+	build ARCH="$VM_ARCH"
+	exec scripts/vm.sh "${margs[@]}" -- "$@"
 fi
 if [ "$mode" = bench ] || [ -n "$vm_bench" ]; then
 	build bench

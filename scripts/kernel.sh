@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Fetch a Debian cloud kernel into the cache and print its directory.
 #
+#   scripts/kernel.sh [--arch ARCH] SERIES|RELEASE|--list|--points
 #   scripts/kernel.sh SERIES     e.g. 6.1, 6.12, 7.3: Debian's newest cloud kernel of it
 #   scripts/kernel.sh RELEASE    e.g. 6.18.5, 6.1.170: that point release (its newest
 #                                Debian build), or a Debian release (uname -r) such as
@@ -22,14 +23,37 @@
 # (extracted: PVH entry, .BTF), config, "release" (uname -r) and
 # "version" (the package's). Downloaded once with apt-get download; reused
 # offline afterwards.
+#
+# --arch ARCH (or VM_ARCH=ARCH): another architecture's kernel, arm64
+# (linux-image-*-cloud-arm64) or s390x (linux-image-*-s390x: Debian builds
+# no cloud flavour of it), from that architecture's package lists. Its
+# directory holds "image" (what qemu boots: the arm64 Image, the s390
+# image) and "btf" (the kernel's BTF, scripts/extract-btf.py) instead of
+# vmlinux. A series whose newest build does not download (listed in the
+# index, missing from the mirror) falls back to its next newest, saying so.
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 KDIR=${KDIR:-$STABLE_TREE}
+if [ "${1:-}" = --arch ]; then
+	[ $# -ge 2 ] || die "--arch needs arm64 or s390x"
+	VM_ARCH=$2
+	shift 2
+fi
+host_arch=$(dpkg --print-architecture)
+VM_ARCH=${VM_ARCH:-$host_arch}
+case $VM_ARCH in
+amd64)	FLAVOUR=cloud-amd64 ;;
+arm64)	FLAVOUR=cloud-arm64 ;;
+s390x)	FLAVOUR=s390x ;;
+*)	die "unknown architecture '$VM_ARCH' (amd64, arm64 or s390x)" ;;
+esac
+export APT_ARCH=$VM_ARCH
 
 # Versioned cloud kernel image packages: not -dbg, not metapackages
 # (linux-image-6.12-cloud-amd64), not release candidates.
-IMAGE_RE='^linux-image-[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+|\+deb[0-9.]+)?-cloud-amd64(-unsigned)?$'
+IMAGE_RE='^linux-image-[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+|\+deb[0-9.]+)?-'$FLAVOUR'(-unsigned)?$'
 INDEX=$APT_DIR/cloud-kernels
+[ "$VM_ARCH" = amd64 ] || INDEX=$APT_DIR/kernels-$VM_ARCH
 
 # index: "POINT_RELEASE DEBIAN_VERSION PACKAGE" for every image package the
 # indices list, oldest first. Derived from the package lists once after
@@ -37,7 +61,7 @@ INDEX=$APT_DIR/cloud-kernels
 # kernels already in the cache. The first line of INDEX names the lists it
 # came from (apt dates a list by the archive's clock, so not by mtime).
 index() {
-	local lists=$APT_DIR/lists key
+	local lists=$APT_LISTS key
 
 	if compgen -G "$lists/*_Packages*" >/dev/null; then
 		key="# $(stat -c '%n %s %Y' "$lists"/*_Packages* | md5sum | cut -d' ' -f1)"
@@ -45,7 +69,7 @@ index() {
 			{
 				echo "$key"
 				apt-cache "${APT_OPTS[@]}" search --names-only \
-					'^linux-image-[0-9].*-cloud-amd64' |
+					"^linux-image-[0-9].*-$FLAVOUR" |
 					awk '{ print $1 }' | grep -E "$IMAGE_RE" |
 					xargs -r apt-cache "${APT_OPTS[@]}" madison |
 					awk -F'|' '{ gsub(/ /, ""); v = $2; sub(/-[^-]*$/, "", v)
@@ -58,7 +82,7 @@ index() {
 		tail -n +2 "$INDEX" | sort -k1,1V -k2,2V -k3,3
 	else
 		local d v
-		for d in "$CACHE"/kernels/linux-image-*/.done; do
+		for d in "$CACHE"/kernels/linux-image-*-"$FLAVOUR"{,-unsigned}/.done; do
 			[ -f "$d" ] || continue
 			d=${d%/.done}
 			v=$(cat "$d/version" 2>/dev/null ||
@@ -88,10 +112,11 @@ carried() {
 	fi
 }
 
-[ $# = 1 ] || die "usage: scripts/kernel.sh SERIES (6.12) | RELEASE (6.18.5) | --list | --points"
+[ $# = 1 ] ||
+	die "usage: scripts/kernel.sh [--arch ARCH] SERIES (6.12) | RELEASE (6.18.5) | --list | --points"
 apt_private_update
 [ -n "$(index | head -n1)" ] ||
-	die "no package lists in $APT_DIR/lists and no kernel in $CACHE/kernels (offline?)"
+	die "no package lists in $APT_LISTS and no $VM_ARCH kernel in $CACHE/kernels (offline?)"
 
 case $1 in
 --list)
@@ -108,49 +133,64 @@ esac
 
 want=$1
 if [[ $want =~ ^[0-9]+\.[0-9]+$ ]]; then
-	pkg=$(points | awk -v s="$want." 'index($1, s) == 1 { p = $2 } END { print p }')
-	[ -n "$pkg" ] ||
-		die "Debian carries no cloud kernel of series $want; $(carried "$want")"
+	# Every build of the series, newest first: the newest that downloads;
+	# if none does, the newest of an older series that does.
+	pkgs=$(index | awk -v s="$want." 'index($1, s) == 1 { print $3 }' | tac)
+	[ -n "$pkgs" ] ||
+		die "Debian carries no $FLAVOUR kernel of series $want; $(carried "$want")"
+	older=$(index | awk -v w="$want" '{ split($1, v, "."); split(w, s, ".")
+		if (v[1] < s[1] || (v[1] == s[1] && v[2] < s[2])) print $3 }' | tac)
 elif [[ $want =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-	pkg=$(points | awk -v r="$want" '$1 == r { print $2 }')
-	[ -n "$pkg" ] || die "Debian carries no cloud kernel $want; $(carried "$want")"
-elif [[ $want =~ ^[0-9]+\.[0-9]+\.[0-9]+[-+][0-9a-z.+-]*-cloud-amd64$ ]]; then
+	pkgs=$(points | awk -v r="$want" '$1 == r { print $2 }')
+	[ -n "$pkgs" ] || die "Debian carries no $FLAVOUR kernel $want; $(carried "$want")"
+elif [[ $want =~ ^[0-9]+\.[0-9]+\.[0-9]+[-+][0-9a-z.+-]*-$FLAVOUR$ ]]; then
 	# A Debian release (uname -r): its package, signed or not.
-	pkg=$(index | awk -v a="linux-image-$want" -v b="linux-image-$want-unsigned" \
+	pkgs=$(index | awk -v a="linux-image-$want" -v b="linux-image-$want-unsigned" \
 		'$3 == a || $3 == b { p = $3 } END { print p }')
-	[ -n "$pkg" ] || die "Debian carries no cloud kernel $want; $(carried "$want")"
+	[ -n "$pkgs" ] || die "Debian carries no $FLAVOUR kernel $want; $(carried "$want")"
 else
 	die "bad kernel '$want' (want a series like 6.12 or a release like 6.18.5);" \
 	    "$(carried 0.0)"
 fi
 
-dir=$CACHE/kernels/$pkg
-mkdir -p "$CACHE/kernels"
-# Lanes started side by side may want the same kernel: fetch it once.
-exec 9> "$dir.lock"
-flock 9
-if [ ! -f "$dir/.done" ]; then
+# fetch PKG: unpack PKG into the cache once; fails (saying why) only when
+# it cannot be downloaded.
+fetch() {
+	local pkg=$1 dir=$CACHE/kernels/$1 ver extra deb version vmlinuz release config
+	local debs=("$1")
+
+	mkdir -p "$CACHE/kernels"
+	# Lanes started side by side may want the same kernel: fetch it once.
+	exec 9> "$dir.lock"
+	flock 9
+	[ ! -f "$dir/.done" ] || return 0
+	# A package the mirror did not serve is asked for again a day later.
+	[ -z "$(find "$dir.unavailable" -mmin -1440 2>/dev/null)" ] || return 1
 	command -v dpkg >/dev/null || die "dpkg not found"
-	[ -x "$KDIR/scripts/extract-vmlinux" ] ||
+	[ "$VM_ARCH" != amd64 ] || [ -x "$KDIR/scripts/extract-vmlinux" ] ||
 		die "$KDIR/scripts/extract-vmlinux missing: run ./run.sh --setup"
 	rm -rf "$dir" "$dir.tmp"
 	mkdir -p "$dir.tmp"
 	# From 6.19 linux-image-* is a metapackage: the image is in
 	# linux-binary-*, the config in linux-base-*.
 	ver=${pkg#linux-image-}; ver=${ver%-unsigned}
-	pkgs=("$pkg")
 	for extra in "linux-binary-$ver" "linux-base-$ver"; do
 		apt-cache "${APT_OPTS[@]}" pkgnames "$extra" 2>/dev/null | grep -qxF "$extra" &&
-			pkgs+=("$extra")
+			debs+=("$extra")
 	done
-	(cd "$dir.tmp" && apt-get "${APT_OPTS[@]}" download -q "${pkgs[@]}" >/dev/null) ||
-		die "apt-get download ${pkgs[*]} failed"
+	if ! (cd "$dir.tmp" && apt-get "${APT_OPTS[@]}" download -q "${debs[@]}" 2>&1 >/dev/null |
+	      grep -E '^E: ' >&2; [ "${PIPESTATUS[0]}" = 0 ]); then
+		rm -rf "$dir.tmp"
+		echo "kernel.sh: apt-get download ${debs[*]} failed" >&2
+		touch "$dir.unavailable"
+		return 1
+	fi
 	for deb in "$dir.tmp"/*.deb; do
 		dpkg -x "$deb" "$dir.tmp/root"
 	done
 	version=$(dpkg-deb -f "$dir.tmp/${pkg}_"*.deb Version)
 	vmlinuz=$(find "$dir.tmp/root" -type f \( -name 'vmlinuz-*' -o -name vmlinuz \) | head -n1)
-	[ -n "$vmlinuz" ] || die "no vmlinuz in ${pkgs[*]}"
+	[ -n "$vmlinuz" ] || die "no vmlinuz in ${debs[*]}"
 	case $vmlinuz in
 	*/vmlinuz-*) release=${vmlinuz##*/vmlinuz-} ;;
 	*/modules/*/vmlinuz) release=${vmlinuz%/vmlinuz}; release=${release##*/} ;;
@@ -162,9 +202,31 @@ if [ ! -f "$dir/.done" ]; then
 	[ -z "$config" ] || mv "$config" "$dir/config"
 	echo "$release" > "$dir/release"
 	echo "$version" > "$dir/version"
-	"$KDIR/scripts/extract-vmlinux" "$dir/vmlinuz" > "$dir/vmlinux" ||
-		die "cannot extract vmlinux from $pkg"
-	rm -rf "$dir.tmp"
+	if [ "$VM_ARCH" = amd64 ]; then
+		"$KDIR/scripts/extract-vmlinux" "$dir/vmlinuz" > "$dir/vmlinux" ||
+			die "cannot extract vmlinux from $pkg"
+	else
+		# qemu boots an arm64 Image (Debian's vmlinuz, or its
+		# gunzipped contents) and an s390 image as they are.
+		if [ "$(head -c2 "$dir/vmlinuz" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+			gzip -dc < "$dir/vmlinuz" > "$dir/image"
+		else
+			ln -s vmlinuz "$dir/image"
+		fi
+		python3 "$(dirname "$(readlink -f "$0")")/extract-btf.py" "$dir/image" \
+			"$dir/btf" >/dev/null || { rm -rf "$dir" "$dir.tmp"; die "no BTF in $pkg"; }
+	fi
+	rm -rf "$dir.tmp" "$dir.unavailable"
 	touch "$dir/.done"
-fi
-echo "$dir"
+}
+
+for pkg in $pkgs ${older:-}; do
+	if fetch "$pkg"; then
+		[ "$pkg" = "${pkgs%%$'\n'*}" ] ||
+			echo "kernel.sh: $want: using $pkg, the newest that downloads:" \
+			     "Debian's index lists ${pkgs%%$'\n'*} but the mirror does not serve it" >&2
+		echo "$CACHE/kernels/$pkg"
+		exit 0
+	fi
+done
+die "no $FLAVOUR kernel of '$want' downloads (tried: ${pkgs//$'\n'/ } ${older//$'\n'/ })"

@@ -6,28 +6,39 @@
 # run_kselftest.sh there, and check what comes back: exit status 0 and
 # KTAP that kunit.py parses (scripts/ktap-check.sh).
 #
-#   scripts/kselftest-vm.sh INSTALL_DIR [KERNEL...]
+#   scripts/kselftest-vm.sh [--arch ARCH] INSTALL_DIR [KERNEL...]
 #
 # KERNEL: a series (scripts/kernel.sh fetches Debian's newest cloud kernel
 # of it); default "6.18 CURRENT_SERIES". Each guest's KTAP, console and
 # record stay in $VM_LOGS/RELEASE-kselftest.{ktap,console,json}; the record
 # (counts, exit status, wall time) is what scripts/docs-update.py kselftest
 # writes docs/kselftest.md from.
-# Environment: QEMU, VM_TIMEOUT (seconds per guest, default 300), VM_MEM,
-# VM_ACCEL (see vm_accel in lib.sh), CACHE.
+# --arch ARCH (VM_ARCH): arm64 or s390x kernels, as scripts/vm.sh boots
+# them, for a directory installed by "make install ARCH=ARCH".
+# Environment: QEMU, VM_TIMEOUT (seconds per guest, default 300; 600 for
+# another architecture), VM_MEM, VM_ACCEL (see vm_accel in lib.sh), CACHE.
 set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$repo/scripts/lib.sh"
 LANE=kselftest-vm
-QEMU=${QEMU:-qemu-system-x86_64}
-VM_TIMEOUT=${VM_TIMEOUT:-300}
+host_arch=$(dpkg --print-architecture)
+VM_ARCH=${VM_ARCH:-$host_arch}
+if [ "${1:-}" = --arch ]; then
+	[ $# -ge 2 ] || die "--arch needs arm64 or s390x"
+	VM_ARCH=$2
+	shift 2
+fi
+vm_arch "$VM_ARCH"
+VM_TIMEOUT=${VM_TIMEOUT:-$([ "$VM_ARCH" = "$host_arch" ] && echo 300 || echo 600)}
 VM_MEM=${VM_MEM:-2G}
 VM_LOGS=${VM_LOGS:-$CACHE/vm-logs}
 BUSYBOX=/bin/busybox
+[ "$VM_ARCH" = "$host_arch" ] ||
+	BUSYBOX=$("$repo/scripts/setup-arch.sh" "$VM_ARCH")/bin/busybox || exit 1
 # As scripts/vm.sh boots its guests.
-CMDLINE="console=ttyS0 rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf"
+CMDLINE="console=$VM_CONSOLE rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf"
 
-[ $# -ge 1 ] || die "usage: scripts/kselftest-vm.sh INSTALL_DIR [KERNEL...]"
+[ $# -ge 1 ] || die "usage: scripts/kselftest-vm.sh [--arch ARCH] INSTALL_DIR [KERNEL...]"
 dir=$(readlink -f "$1")
 shift
 { [ -x "$dir/run_kselftest.sh" ] && [ -r "$dir/kselftest-list.txt" ]; } ||
@@ -50,6 +61,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$VM_LOGS" "$tmp/root"/{bin,dev,proc,sys,tmp,opt}
 cp "$BUSYBOX" "$tmp/root/bin/busybox"
 cp -a "$dir" "$tmp/root/opt/kselftest"
+echo "$VM_RESULT_TTY" > "$tmp/root/port"
 # What a test machine has mounted; the KTAP goes out on the second port.
 cat > "$tmp/root/init" <<'INIT'
 #!/bin/busybox sh
@@ -65,11 +77,14 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 ip link set lo up
 ulimit -l unlimited
-stty -F /dev/ttyS1 raw -echo
+port=/dev/$(cat /port)
+# held open: a virtio console (hvc) resets its settings at the last close
+exec 3<>"$port"
+stty -F "$port" raw -echo
 {
 	/opt/kselftest/run_kselftest.sh
 	echo "kselftest-vm: exit status $?"
-} > /dev/ttyS1 2>/dev/null
+} > "$port" 2>/dev/null
 poweroff -f
 INIT
 chmod +x "$tmp/root/init"
@@ -79,16 +94,19 @@ accel=$(vm_accel)
 echo "kselftest-vm: $(du -sh "$dir" | cut -f1) in $dir; qemu accelerator $accel"
 failed=0
 for k in "${kernels[@]}"; do
-	kdir=$("$repo/scripts/kernel.sh" "$k") || exit 1
+	kdir=$("$repo/scripts/kernel.sh" --arch "$VM_ARCH" "$k") || exit 1
 	release=$(cat "$kdir/release")
+	image=$kdir/vmlinux
+	[ "$VM_ARCH" = "$host_arch" ] || image=$kdir/image
 	out=$VM_LOGS/$release-kselftest
 	start=$SECONDS
 	rc=0
 	rm -f "$out.json" "$tmp/counts.json"
-	timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel "$accel" -cpu max -smp 2 -m "$VM_MEM" \
-		-nodefaults -display none -no-reboot \
-		-kernel "$kdir/vmlinux" -initrd "$tmp/initramfs.cpio" -append "$CMDLINE" \
-		-serial "file:$out.console" -serial "file:$tmp/result" </dev/null || rc=$?
+	timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel "$accel" "${VM_MACHINE[@]}" -smp 2 \
+		-m "$VM_MEM" -nodefaults -display none -no-reboot \
+		-kernel "$image" -initrd "$tmp/initramfs.cpio" -append "$CMDLINE" \
+		-serial "file:$out.console" "${VM_RESULT_DEV[@]//RESULT/$tmp/result}" </dev/null ||
+		rc=$?
 	status=$(sed -n 's/^kselftest-vm: exit status \([0-9]*\)$/\1/p' "$tmp/result")
 	grep -v '^kselftest-vm: exit status ' "$tmp/result" > "$out.ktap" || true
 	why=

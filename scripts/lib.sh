@@ -73,12 +73,24 @@ apt_private() {
 		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
 		rm -f "$APT_DIR/lists/.updated"
 	fi
+	APT_LISTS=$APT_DIR/lists
 	APT_OPTS=(-o "Dir::Etc::SourceList=$APT_DIR/sources.list"
 		  -o Dir::Etc::SourceParts=/dev/null
-		  -o "Dir::State::Lists=$APT_DIR/lists"
+		  -o "Dir::State::Lists=$APT_LISTS"
 		  -o "Dir::Cache=$APT_DIR/cache"
 		  -o Dir::State::Status=/dev/null
 		  -o APT::Sandbox::User=root)
+	# APT_ARCH (arm64, s390x): that architecture's lists, kept apart
+	# from the host's so that neither update drops the other's.
+	if [ -n "${APT_ARCH:-}" ] && [ "$APT_ARCH" != "$(dpkg --print-architecture)" ]; then
+		APT_LISTS=$APT_DIR/lists-$APT_ARCH
+		mkdir -p "$APT_LISTS/partial"
+		cmp -s "$APT_DIR/sources.list" "$APT_LISTS/.sources" ||
+			rm -f "$APT_LISTS/.updated"
+		APT_OPTS+=(-o "Dir::State::Lists=$APT_LISTS"
+			   -o "APT::Architecture=$APT_ARCH"
+			   -o "APT::Architectures::=$APT_ARCH")
+	fi
 }
 
 # apt_private_update: refresh the private lists, at most once a day. A list
@@ -87,18 +99,53 @@ apt_private() {
 apt_private_update() {
 	local out
 	apt_private
-	[ -z "$(find "$APT_DIR/lists/.updated" -mmin -1440 2>/dev/null)" ] || return 0
+	[ -z "$(find "$APT_LISTS/.updated" -mmin -1440 2>/dev/null)" ] || return 0
 	if out=$(flock "$APT_DIR/.lock" apt-get "${APT_OPTS[@]}" --error-on=any update -q 2>&1); then
-		touch "$APT_DIR/lists/.updated"
+		[ "$APT_LISTS" = "$APT_DIR/lists" ] || cp "$APT_DIR/sources.list" "$APT_LISTS/.sources"
+		touch "$APT_LISTS/.updated"
 		return 0
 	fi
 	if grep -Eq 'NO_PUBKEY|EXPKEYSIG|BADSIG|not signed|signatures (were invalid|couldn.t be verified)|verif|Hash Sum mismatch' <<< "$out"; then
 		grep -E '^(E|W): ' <<< "$out" | head -n 4 | sed 's/^/  /' >&2
 		die "apt-get update: Debian's package lists failed verification against $APT_KEYRING: refusing them"
 	fi
-	ls "$APT_DIR"/lists/*_InRelease >/dev/null 2>&1 || {
+	ls "$APT_LISTS"/*_InRelease >/dev/null 2>&1 || {
 		grep -E '^(E|W): ' <<< "$out" | head -n 4 | sed 's/^/  /' >&2
 		die "apt-get update failed and there are no package lists yet"
 	}
 	echo "${LANE:-${0##*/}}: apt-get update failed (offline?): using the lists fetched before" >&2
+}
+
+# vm_arch ARCH: how qemu boots a guest of ARCH (the host's, arm64 or
+# s390x), for the lanes that boot guests. Sets QEMU (unless given),
+# VM_MACHINE (qemu's machine and CPU options), VM_CONSOLE (the kernel's
+# console, the first port), VM_RESULT_DEV (qemu options adding the port
+# a guest writes its results to; RESULT stands for the file) and
+# VM_RESULT_TTY (that port in the guest). arm64's virt machine has one
+# UART and s390x none, so a virtio console (hvc0) carries the results.
+# shellcheck disable=SC2034 # set for the scripts that source this file
+vm_arch() {
+	VM_MACHINE=(-cpu max) VM_CONSOLE=ttyS0 VM_RESULT_TTY=ttyS1
+	VM_RESULT_DEV=(-serial "file:RESULT")
+	case $1 in
+	"$(dpkg --print-architecture)")
+		QEMU=${QEMU:-qemu-system-x86_64}
+		;;
+	arm64)
+		# pauth-impdef: pointer authentication, far cheaper to emulate
+		QEMU=${QEMU:-qemu-system-aarch64} VM_CONSOLE=ttyAMA0
+		VM_MACHINE=(-M virt -cpu "max,pauth-impdef=on")
+		VM_RESULT_DEV=(-device virtio-serial-pci -chardev "file,id=result,path=RESULT"
+			       -device "virtconsole,chardev=result") VM_RESULT_TTY=hvc0
+		;;
+	s390x)
+		QEMU=${QEMU:-qemu-system-s390x} VM_CONSOLE=ttysclp0
+		VM_MACHINE=(-M s390-ccw-virtio -cpu max)
+		VM_RESULT_DEV=(-device virtio-serial-ccw -chardev "file,id=result,path=RESULT"
+			       -device "virtconsole,chardev=result") VM_RESULT_TTY=hvc0
+		;;
+	*)
+		die "architecture '$1': want $(dpkg --print-architecture), arm64 or s390x"
+		;;
+	esac
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run test_progs inside other kernels: one qemu (TCG) guest per kernel.
 #
-#   scripts/vm.sh [--cpus N] [--jobs N] [KERNEL...] [-- TEST_PROGS_ARGS...]
+#   scripts/vm.sh [--arch ARCH] [--cpus N] [--jobs N] [KERNEL...] [-- TEST_PROGS_ARGS...]
 #
 # KERNEL is a series (6.1, 7.3: Debian's newest cloud kernel), a point
 # release (6.18.5) or Debian release (6.12.90+deb12.1-cloud-amd64), all
@@ -17,6 +17,13 @@
 # --cpus N (or VM_CPUS=N) gives each guest N vCPUs, default 2. nr_cpu_ids
 # follows the vCPUs: above 64 every cpumask spans more than one word.
 # --jobs N (or VM_JOBS=N) boots up to N guests at a time, default 1.
+# --arch ARCH (or VM_ARCH=ARCH) boots Debian's arm64 or s390x kernels
+# instead (scripts/kernel.sh --arch) under qemu-system-aarch64 (-M virt)
+# or qemu-system-s390x (-M s390-ccw-virtio), TCG, with a static runner
+# built for them (OUTPUT default build/ARCH; make ARCH=) and the target's
+# static busybox (scripts/setup-arch.sh); test_progs' output comes back on
+# a virtio console. Their header adds the guest's machine and the byte
+# order of its kernel's BTF: "=== RELEASE (nr_cpu_ids N, s390x, big-endian)".
 #
 # Prints per kernel "=== RELEASE (nr_cpu_ids N)" and test_progs' output,
 # in the order the kernels were named, then a table: passed, skipped,
@@ -45,11 +52,18 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$repo/scripts/lib.sh"
 export KDIR=${KDIR:-$STABLE_TREE}
-OUTPUT=${OUTPUT:-$repo/build}
+host_arch=$(dpkg --print-architecture)
+VM_ARCH=${VM_ARCH:-$host_arch}
+if [ "${1:-}" = --arch ]; then
+	[ $# -ge 2 ] || die "--arch needs arm64 or s390x"
+	VM_ARCH=$2
+	shift 2
+fi
+vm_arch "$VM_ARCH"
+OUTPUT=${OUTPUT:-$repo/build$([ "$VM_ARCH" = "$host_arch" ] || echo "/$VM_ARCH")}
 TEST_PROGS=${TEST_PROGS:-$OUTPUT/test_progs}
-QEMU=${QEMU:-qemu-system-x86_64}
 timeout_given=${VM_TIMEOUT:-}
-VM_TIMEOUT=${VM_TIMEOUT:-300}
+VM_TIMEOUT=${VM_TIMEOUT:-$([ "$VM_ARCH" = "$host_arch" ] && echo 300 || echo 600)}
 VM_MEM=${VM_MEM:-2G}
 VM_CPUS=${VM_CPUS:-2}
 VM_JOBS=${VM_JOBS:-1}
@@ -58,7 +72,7 @@ VM_JSON=${VM_JSON:-$OUTPUT/vm.json}
 BUSYBOX=/bin/busybox
 # A panic ends the guest at once (-no-reboot), and so does an oops; the bpf
 # LSM is active whatever the kernel's CONFIG_LSM says.
-CMDLINE="console=ttyS0 rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf"
+CMDLINE="console=$VM_CONSOLE rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf"
 # Console lines that mean the guest kernel itself went wrong.
 KERNEL_ERRORS='Kernel panic|Oops|BUG:|general protection fault|WARNING: CPU'
 
@@ -113,6 +127,15 @@ if [ ! -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" | grep 'program interpreter' >/d
 fi
 [ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make, or TEST_PROGS=)"
 TEST_PROGS=$(readlink -f "$TEST_PROGS")
+if [ "$VM_ARCH" != "$host_arch" ]; then
+	BUSYBOX=$("$repo/scripts/setup-arch.sh" "$VM_ARCH")/bin/busybox || exit 1
+	[ "${VM_UNAME26:-}" != 1 ] || die "VM_UNAME26 needs the host's architecture"
+	machine_want=$(readelf -h "$BUSYBOX" | sed -n 's/^ *Machine: *//p')
+	if [ "$(readelf -h "$TEST_PROGS" | sed -n 's/^ *Machine: *//p')" != "$machine_want" ] ||
+	   readelf -l "$TEST_PROGS" | grep -q 'program interpreter'; then
+		die "$TEST_PROGS is not a static $VM_ARCH binary: make ARCH=$VM_ARCH (./run.sh --vm --arch)"
+	fi
+fi
 
 mkdir -p "$VM_LOGS" || die "cannot create $VM_LOGS"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vm.XXXXXX")
@@ -167,6 +190,8 @@ build_initramfs() {
 		echo "/usr/bin/setarch x86_64 --uname-2.6" > "$root/wrap"
 	fi
 	[ $# -eq 0 ] || printf '%s\n' "$@" > "$root/args"
+	echo "$VM_RESULT_TTY" > "$root/port"
+	[ "$VM_ARCH" = "$host_arch" ] || touch "$root/foreign"
 	cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s
@@ -185,15 +210,28 @@ ulimit -l unlimited
 set --
 [ -f /args ] && while IFS= read -r arg; do set -- "$@" "$arg"; done < /args
 echo "vm.sh: lsm=$(cat /sys/kernel/security/lsm) running test_progs $*"
-stty -F /dev/ttyS1 raw -echo
+port=/dev/$(cat /port)
+# held open: a virtio console (hvc) resets its settings at the last close
+exec 3<>"$port"
+stty -F "$port" raw -echo
 cd /opt/test_progs
 possible=$(cat /sys/devices/system/cpu/possible)
 {
 	echo "vm.sh: nr_cpu_ids $((${possible##*[-,]} + 1))"
+	# Another architecture: the machine, and the byte order its kernel
+	# writes (the magic 0xeb9f of its BTF), as the guest sees them.
+	if [ -f /foreign ]; then
+		case $(head -c2 /sys/kernel/btf/vmlinux | od -An -tx1 | tr -d ' ') in
+		9feb) order=little-endian ;;
+		eb9f) order=big-endian ;;
+		*) order=unknown-endian ;;
+		esac
+		echo "vm.sh: machine $(uname -m), $order"
+	fi
 	[ ! -f /wrap ] || echo "vm.sh: uname -r says $($(cat /wrap) uname -r)"
 	$(cat /wrap 2>/dev/null) ./test_progs "$@"
 	echo "vm.sh: exit status $?"
-} > /dev/ttyS1 2>&1
+} > "$port" 2>&1
 poweroff -f
 INIT
 	chmod +x "$root/init"
@@ -205,9 +243,19 @@ add_kernel() {
 	local k=$1 dir vmlinux image release config pvh='Xen .*(\(0x00000012\)|PHYS32_ENTRY)'
 
 	if [[ $k =~ ^[0-9]+\.[0-9]+ ]] && [ ! -f "$k" ]; then
-		dir=$("$repo/scripts/kernel.sh" "$k") || exit 1
+		dir=$("$repo/scripts/kernel.sh" --arch "$VM_ARCH" "$k") || exit 1
 		vmlinux=$dir/vmlinux image=$dir/vmlinux release=$(cat "$dir/release")
 		config=$dir/config
+		if [ "$VM_ARCH" != "$host_arch" ]; then
+			image=$dir/image
+			[ -s "$dir/btf" ] ||
+				die "$k ($release): kernel has no BTF (needs CONFIG_DEBUG_INFO_BTF=y)"
+			names+=("$k") releases+=("$release") images+=("$image")
+			[ ! -f "$config" ] || configs+=("$config:$release")
+			return
+		fi
+	elif [ "$VM_ARCH" != "$host_arch" ]; then
+		die "$k: a kernel image path boots only on $host_arch (want a series or release)"
 	else
 		[ -f "$k" ] || die "$k: no such kernel image" \
 			"(want a series like 6.12, a release like 6.18.5, all, points or a path)"
@@ -242,17 +290,17 @@ add_kernel() {
 run_guest() {
 	local name=$1 release=$2 image=$3 out=$4 console=$4.console result=$4.result
 	local start wall rc=0 status why='' first sum passed='-' skipped='-' nfailed='-'
-	local known='-' xpass='-' ncpus skipped_all='' boots
+	local known='-' xpass='-' ncpus skipped_all='' boots march
 
 	for boots in 1 2; do
 		rm -f "$console" "$result"
 		rc=0
 		start=$EPOCHREALTIME
-		timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel "$ACCEL" -cpu max -smp "$VM_CPUS" \
+		timeout -k 5 "$VM_TIMEOUT" "$QEMU" -accel "$ACCEL" "${VM_MACHINE[@]}" -smp "$VM_CPUS" \
 			-m "$VM_MEM" -nodefaults -display none -no-reboot \
 			-kernel "$image" -initrd "$tmp/initramfs.cpio" \
 			-append "$CMDLINE" \
-			-serial "file:$console" -serial "file:$result" </dev/null &
+			-serial "file:$console" "${VM_RESULT_DEV[@]//RESULT/$result}" </dev/null &
 		qpid=$!
 		wait "$qpid" || rc=$?
 		qpid=
@@ -275,8 +323,11 @@ run_guest() {
 	cp "$console" "$VM_LOGS/$release-${VM_CPUS}cpu.console" 2>/dev/null || true
 	cp "$result" "$VM_LOGS/$release-${VM_CPUS}cpu.out"
 	ncpus=$(sed -n 's/^vm.sh: nr_cpu_ids \([0-9]*\)$/\1/p' "$result" | head -n1)
-	echo "=== $release (nr_cpu_ids ${ncpus:-?})"
-	grep -Ev '^vm.sh: (exit status|nr_cpu_ids) ' "$result" || true
+	# "aarch64, little-endian" -> "arm64, little-endian"
+	march=$(sed -n 's/^vm.sh: machine \(.*\)$/\1/p' "$result" | head -n1 |
+		sed 's/^aarch64,/arm64,/')
+	echo "=== $release (nr_cpu_ids ${ncpus:-?}${march:+, $march})"
+	grep -Ev '^vm.sh: (exit status|nr_cpu_ids|machine) ' "$result" || true
 	status=$(sed -n 's/^vm.sh: exit status \([0-9]*\)$/\1/p' "$result" | tail -n1)
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		why="guest timed out after ${VM_TIMEOUT}s"
@@ -325,9 +376,10 @@ run_guest() {
 		--arg passed "$passed" --slurpfile tests "$out.tests" \
 		--arg skipped "$skipped" --arg failed "$nfailed" --arg known "$known" \
 		--arg xpass "$xpass" --arg exit "$status" --arg wall "$wall" \
-		--arg cpus "${ncpus:-}" --arg boots "$boots" --arg result "$why" '
+		--arg cpus "${ncpus:-}" --arg boots "$boots" --arg result "$why" \
+		--arg arch "$VM_ARCH" --arg machine "${march:-}" '
 		def num: tonumber? // null;
-		{kernel: $name, release: $release, image: $image,
+		{kernel: $name, release: $release, arch: $arch, machine: $machine, image: $image,
 		 passed: ($passed | split("/")[0] | num),
 		 passed_subtests: ($passed | split("/")[1] // "" | num),
 		 skipped: ($skipped | num), failed: ($failed | num),
