@@ -141,11 +141,18 @@ tree_make() {
 # tree_runners DIR VMLINUX_BTF: the runners of test_progs' flavors that
 # the tree's default target builds, as its Makefile decides with its clang:
 # test_progs, test_progs-no_alu32, test_progs-cpuv4 when that clang knows
-# -mcpu=v4 (not clang-16), test_progs-bpf_gcc with a BPF GCC.
+# -mcpu=v4 (not clang-16), test_progs-bpf_gcc with a BPF GCC. Asked with an
+# empty OUTPUT: the Makefile remakes the dependency files it includes, and
+# in DIR that would build (and hide the errors of) every skeleton.
 tree_runners() {
-	echo 'tree-runners: ; @echo $(filter test_progs test_progs-%,$(notdir $(TEST_GEN_PROGS)))' |
-		tree_make "$1" -s -f Makefile -f - VMLINUX_BTF="$2" tree-runners 2>/dev/null |
-		grep -E '^test_progs( |$)'
+	local tmp list
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2016 # make's variables, for make
+	list=$(echo 'tree-runners: ; @echo $(filter test_progs test_progs-%,$(notdir $(TEST_GEN_PROGS)))' |
+	       tree_make "$1" -s -f Makefile -f - OUTPUT="$tmp" VMLINUX_BTF="$2" tree-runners 2>&1) ||
+		true
+	rm -rf "$tmp"
+	grep -E '^test_progs( |$)' <<<"$list" || { tail -n 5 <<<"$list" >&2; return 1; }
 }
 
 # tree_build DIR VMLINUX_BTF LOG: build every flavor of upstream's
@@ -179,8 +186,8 @@ tree_build() {
 		rm -f "$dir/tools/include/vmlinux.h"
 		echo "$stamp" > "$dir/.vmlinux_btf"
 	fi
-	TREE_RUNNERS=$(tree_runners "$dir" "$btf")
-	[ -n "$TREE_RUNNERS" ] || tree_die "$dir/Makefile defines no test_progs runner"
+	TREE_RUNNERS=$(tree_runners "$dir" "$btf") ||
+		tree_die "$dir/Makefile: cannot tell which test_progs runners it builds"
 	# shellcheck disable=SC2086 # a list of targets
 	tree_make "$dir" -j2 VMLINUX_BTF="$btf" "${skip[@]}" $TREE_RUNNERS > "$log" 2>&1 || {
 		tail -n 40 "$log" >&2
