@@ -1,17 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Write the upstream patch series that adds our files to a kernel tree, as
-# scripts/series describes it, and prove it: checkpatch --strict reports
-# nothing on any patch, the series applies with git am to the pristine
-# tree, and test_progs builds after each patch.
+# Write the upstream patch series of this suite and prove them: two series,
+# each on the pristine tree, each with its own cover letter and prefix:
 #
-#   ./run.sh --patch [KDIR|SERIES]   series in $PATCH_DIR (default: $OUTPUT/patches)
+#   bpf       the kernel fix of patches/ with its selftests ([PATCH bpf]),
+#             for the bpf tree (the current tree only)
+#   bpf-next  the test additions scripts/series describes ([PATCH bpf-next])
 #
-# The base is the current tree (7.3: what bpf-next takes) unless KDIR or
-# SERIES (6.12: the stable tree) names another. The patches are signed off
-# with the identity of git config user.name and user.email. The series is
-# also left as the branch "series" of a git repository of the base tree
-# ($CACHE/patch/TREE/tree), for git log, git rebase -i and git send-email.
+# checkpatch --strict reports nothing on any patch, every subject line is
+# at most 75 columns with its prefix, each series applies with git am to
+# the pristine tree and test_progs builds after each patch, and the
+# bpf-next series also applies and builds on top of the bpf one.
+#
+#   ./run.sh --patch [KDIR|SERIES]   series in $PATCH_DIR/bpf and
+#                                    $PATCH_DIR/bpf-next (default
+#                                    PATCH_DIR: $OUTPUT/patches)
+#
+# The base is the current tree (7.3: what bpf and bpf-next take) unless
+# KDIR or SERIES (6.12: the stable tree, bpf-next series only) names
+# another. Every patch is authored and signed off by the identity of git
+# config user.name and user.email, the person who runs this: the files of
+# patches/ carry no identity (a commit message, "---", a diff). The series
+# are also left as the branches "bpf" and "bpf-next" of a git repository
+# of the base tree ($CACHE/patch/TREE/tree), for git log, git rebase -i
+# and git send-email.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -185,17 +197,38 @@ fresh_branch() {
 	g clean -q -f -d -- "$SELFTESTS/progs" "$SELFTESTS/prog_tests"
 }
 
-# 5. The kernel fixes the suite found (patches/, git format-patch form,
-# written against the current tree) go first, then one commit per stanza,
-# then git format-patch.
-fresh_branch series
+# 5. Two branches off base. "bpf": the fix of patches/ (the current tree
+# only), each NNNN-*.patch a commit message, a line "---" and a diff,
+# committed with the runner's identity as author and sign-off; its cover
+# letter is patches/cover. "bpf-next": one commit per stanza of
+# scripts/series. The bpf-next series does not depend on the fix (the
+# files it extends are not the fix's), so it goes to bpf-next as it is,
+# without waiting for bpf to be merged there; step 7 proves that it also
+# applies on top of the fix.
+branches=bpf-next
+fixes=()
 if [ "$series" = "$CURRENT_SERIES" ]; then
-	for p in patches/*.patch; do
-		[ -f "$p" ] || continue
-		g am -q "$PWD/$p" || { g am --abort || true; die "$p does not apply to the $series tree"; }
+	for p in patches/[0-9]*.patch; do
+		[ -f "$p" ] && fixes+=("$p")
 	done
 fi
-g tag -f fixes > /dev/null
+if [ ${#fixes[@]} -gt 0 ]; then
+	[ -s patches/cover ] || die "patches/cover: no cover letter for the bpf series"
+	branches="bpf bpf-next"
+fi
+fresh_branch bpf
+for p in "${fixes[@]}"; do
+	sed '/^---$/,$d' "$p" > "$work/fix.msg"
+	if grep -qiE '^(From|Date|Signed-off-by|Co-developed-by):' "$work/fix.msg"; then
+		die "$p carries an identity (From:, Date:, Signed-off-by:): the runner's is added"
+	fi
+	[ -s "$work/fix.msg" ] && [ "$(sed -n 2p "$work/fix.msg")" = "" ] ||
+		die "$p: want a subject line, a blank line, the body, a line \"---\" and the diff"
+	echo "Signed-off-by: $who_name <$who_email>" >> "$work/fix.msg"
+	g apply --index "$PWD/$p" || die "$p does not apply to the $series tree"
+	g commit -q -F "$work/fix.msg"
+done
+fresh_branch bpf-next
 for ((i = 1; i <= count; i++)); do
 	[ "$(cat "$work/$i.kind")" = Subject ] || continue
 	up=$(cat "$work/$i.extends")
@@ -220,23 +253,29 @@ for ((i = 1; i <= count; i++)); do
 	g commit -q -F "$work/$i.msg"
 done
 
-# The tests the series adds, the fixes of patches/ apart: at most
-# SERIES_MAX_LINES added lines.
+# The tests the bpf-next series adds: at most SERIES_MAX_LINES added lines.
 max=${SERIES_MAX_LINES:-1500}
-lines=$(g diff --numstat fixes series | awk '{ n += $1 } END { print n + 0 }')
-echo "patch: the series adds $lines lines of tests (at most $max) besides the fixes"
-[ "$lines" -le "$max" ] || die "the series adds $lines lines of tests, more than $max"
+lines=$(g diff --numstat base bpf-next | awk '{ n += $1 } END { print n + 0 }')
+echo "patch: the bpf-next series adds $lines lines of tests (at most $max)"
+[ "$lines" -le "$max" ] || die "the bpf-next series adds $lines lines of tests, more than $max"
 
-# The cover letter is git's: the branch description gives its subject
-# (first paragraph) and body.
+# The cover letters are git's: the branch description gives the subject
+# (first paragraph) and the body.
 if [ -n "$cover" ]; then
-	g config branch.series.description "$(cat "$work/1.subject"; echo; cat "$work/1.body")"
+	g config branch.bpf-next.description "$(cat "$work/1.subject"; echo; cat "$work/1.body")"
 fi
+[ ${#fixes[@]} -eq 0 ] || g config branch.bpf.description "$(cat patches/cover)"
 rm -rf "$out"
-g format-patch -q --subject-prefix="PATCH bpf-next" \
-	${cover:+--cover-letter --cover-from-description=subject} -o "$out" base..series
-patches=$(ls "$out"/0*.patch | sed '/\/0000-/d')
-echo "patch: wrote $(wc -w <<< "$patches") patches${cover:+ and a cover letter} to $out"
+patches=
+for b in $branches; do
+	withcover=1
+	[ $b = bpf ] || [ -n "$cover" ] || withcover=
+	g format-patch -q --subject-prefix="PATCH $b" \
+		${withcover:+--cover-letter --cover-from-description=subject} -o "$out/$b" base..$b
+	echo "patch: wrote $(ls "$out/$b"/0*.patch | sed '/\/0000-/d' | wc -l) patches" \
+	     "${withcover:+and a cover letter }to $out/$b"
+	patches="$patches $(ls "$out/$b"/0*.patch | sed '/\/0000-/d' | tr '\n' ' ')"
+done
 
 # 6. checkpatch --strict: nothing at all. FILE_PATH_CHANGES ("added, moved
 # or deleted file(s), does MAINTAINERS need updating?") fires on any patch
@@ -244,12 +283,22 @@ echo "patch: wrote $(wc -w <<< "$patches") patches${cover:+ and a cover letter} 
 # MAINTAINERS must already cover the files such a patch adds.
 # UNKNOWN_COMMIT_ID: a fix's Fixes: tag names an upstream commit, which the
 # git repository made here from Debian's tarball (one commit) cannot know.
+# Subjects, cover letters' too: at most 75 columns with the prefix.
 status=0
+for p in "$out"/*/0*.patch; do
+	subject=$(awk '/^Subject: /{ s = substr($0, 10); getline
+			   while ($0 ~ /^[ \t]/) { sub(/^[ \t]+/, " "); s = s $0; getline }
+			   print s; exit }' "$p")
+	if [ ${#subject} -gt 75 ]; then
+		echo "patch: FAIL: ${p#"$out"/}: subject of ${#subject} columns (at most 75): $subject"
+		status=1
+	fi
+done
 for p in $patches; do
-	report=$(cd "$out" && "$kdir/scripts/checkpatch.pl" --strict \
+	report=$(cd "$(dirname "$p")" && "$kdir/scripts/checkpatch.pl" --strict \
 		 --ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$p" 2>&1) && rc=0 || rc=$?
 	total=$(grep '^total: ' <<< "$report" || true)
-	echo "patch: checkpatch --strict ${p##*/}: ${total:-no total line}"
+	echo "patch: checkpatch --strict ${p#"$out"/}: ${total:-no total line}"
 	if [ $rc != 0 ] || [[ $total != "total: 0 errors, 0 warnings, 0 checks, "* ]]; then
 		sed 's/^/    /' <<< "$report"
 		status=1
@@ -258,32 +307,46 @@ for p in $patches; do
 	maint=$(cd "$kdir" && scripts/get_maintainer.pl --no-git --no-git-fallback --no-email \
 		--subsystem --no-rolestats "$p" 2>&1 || true)
 	if ! grep -q '^BPF ' <<< "$maint"; then
-		echo "patch: FAIL: no BPF entry of MAINTAINERS covers the files of ${p##*/}:"
+		echo "patch: FAIL: no BPF entry of MAINTAINERS covers the files of ${p#"$out"/}:"
 		sed 's/^/    /' <<< "$maint"
 		status=1
 	fi
 done
 
-# 7. git am on the pristine tree, test_progs built after each patch.
-fresh_branch am
+# 7. git am of each series on the pristine tree, and of bpf-next on top of
+# bpf; test_progs built after each patch.
 # The tests any patch adds or changes are built too, not pruned, and so
 # are the programs whose skeletons those tests include.
-own=$(g diff --name-only base series -- "$SELFTESTS/progs/*.c" "$SELFTESTS/prog_tests/*.c" |
-      sed -E 's|.*/||; s/\.c$//' | tr '\n' ' ')
-for f in $(g diff --name-only base series -- "$SELFTESTS/prog_tests/*.c"); do
-	own="$own $(g show "series:$f" | sed -nE 's/^#include "([A-Za-z0-9_]+)\.skel\.h"$/\1/p' |
-		    tr '\n' ' ')"
+own=
+for b in $branches; do
+	own="$own $(g diff --name-only base $b -- "$SELFTESTS/progs/*.c" "$SELFTESTS/prog_tests/*.c" |
+		    sed -E 's|.*/||; s/\.c$//' | tr '\n' ' ')"
+	for f in $(g diff --name-only base $b -- "$SELFTESTS/prog_tests/*.c"); do
+		own="$own $(g show "$b:$f" |
+			    sed -nE 's/^#include "([A-Za-z0-9_]+)\.skel\.h"$/\1/p' | tr '\n' ' ')"
+	done
 done
-n=0
-for p in $patches; do
-	n=$((n + 1))
-	g am -q "$p" || { g am --abort || true; die "${p##*/} does not apply with git am"; }
-	tree_prune "$sel" $own
-	start=$SECONDS
-	tree_build "$sel" "$btf" "$scratch/build.log"
-	echo "patch: git am ${p##*/}: applies, test_progs builds ($((SECONDS - start)) s)"
+am_series() {	# BRANCH: apply $out/BRANCH's patches to the current branch
+	local p
+	for p in $(ls "$out/$1"/0*.patch | sed '/\/0000-/d'); do
+		g am -q "$p" || { g am --abort || true; die "$1/${p##*/} does not apply with git am"; }
+		tree_prune "$sel" $own
+		start=$SECONDS
+		tree_build "$sel" "$btf" "$scratch/build.log"
+		echo "patch: git am $1/${p##*/}: applies, test_progs builds ($((SECONDS - start)) s)"
+	done
+}
+for b in $branches; do
+	fresh_branch am-$b
+	am_series $b
+	g diff --quiet $b am-$b -- || die "git am did not reproduce the $b series"
 done
-g diff --quiet series am -- || die "git am did not reproduce the series"
+if [ "$branches" = "bpf bpf-next" ]; then
+	echo "patch: the bpf-next series on top of the bpf series"
+	g checkout -q -f -B am-both am-bpf
+	am_series bpf-next
+fi
+g checkout -q -f am-bpf-next
 expect=$scratch/expect
 rm -rf "$expect"
 mkdir -p "$expect"
@@ -296,7 +359,7 @@ for ((i = 1; i <= count; i++)); do
 			cmp -s <(merge_config) "$sel/config" || die "the tree's config is not ours merged"
 		elif [ -n "$up" ]; then
 			[ -f "$expect/$up" ] || { mkdir -p "$expect/$(dirname "$up")"
-						  g show "fixes:$SELFTESTS/$up" > "$expect/$up"; }
+						  g show "base:$SELFTESTS/$up" > "$expect/$up"; }
 			{ echo; fragment_body "$f"; } >> "$expect/$up"
 		else
 			cmp -s "$f" "$sel/$f" || die "$f in the tree differs from ours"
@@ -306,6 +369,6 @@ done
 for f in $(cd "$expect" && find . -type f | sed 's|^\./||'); do
 	cmp -s "$expect/$f" "$sel/$f" || die "$SELFTESTS/$f in the tree is not upstream's with ours appended"
 done
-echo "patch: $([ $status = 0 ] && echo ok || echo FAILED): series on the $series tree in $out" \
-     "(git branch \"series\" of $repo)"
+echo "patch: $([ $status = 0 ] && echo ok || echo FAILED): series ${branches// / and } on the" \
+     "$series tree in $out (git branches of $repo)"
 exit $status
