@@ -28,7 +28,7 @@ Modes:
                       points (every point release from $STABLE_SERIES on) or a bzImage path;
                       --jobs N boots up to N guests at a time
   --in-tree [TREE]    run our tests with upstream's test_progs, in a copy of a kernel tree
-  --patch [TREE]      write the upstream patch series, checkpatch, git am and build it
+  --patch             write the upstream series (7.3), checkpatch, git am, build, run it
                       (TREE: a kernel tree's path, 6.12 or 7.3; default: the 7.3 tree)
   --kernel [KDIR]     build KDIR's own kernel (out of tree), boot it under qemu, run test_progs
   --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
