@@ -128,7 +128,7 @@ apt_private_update() {
 # x86_64 guests get no CMPXCHG16B (-cx16): under TCG with one thread (see
 # vm_accel) Debian 6.12 kernels double-faulted right after SLUB's
 # cmpxchg16b fast path, with EFLAGS garbage, at boot and mid-run (6.12.107:
-# 3 of 3 boots; 6.12.95 once), and 6.12.107 did not in 3 boots without it.
+# 3 of 3 boots; 6.12.95, 6.12.90), and none did in 3 boots without it.
 # SLUB then takes its locked path; nothing the suite tests depends on it.
 vm_arch() {
 	VM_MACHINE=(-cpu max,-cx16) VM_CONSOLE=ttyS0 VM_RESULT_TTY=ttyS1
