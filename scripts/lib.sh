@@ -124,14 +124,8 @@ apt_private_update() {
 # VM_RESULT_TTY (that port in the guest). arm64's virt machine has one
 # UART and s390x none, so a virtio console (hvc0) carries the results.
 # shellcheck disable=SC2034 # set for the scripts that source this file
-#
-# x86_64 guests get no CMPXCHG16B (-cx16): under TCG with one thread (see
-# vm_accel) Debian 6.12 kernels double-faulted right after SLUB's
-# cmpxchg16b fast path, with EFLAGS garbage, at boot and mid-run (6.12.107:
-# 3 of 3 boots; 6.12.95, 6.12.90), and none did in 3 boots without it.
-# SLUB then takes its locked path; nothing the suite tests depends on it.
 vm_arch() {
-	VM_MACHINE=(-cpu max,-cx16) VM_CONSOLE=ttyS0 VM_RESULT_TTY=ttyS1
+	VM_MACHINE=(-cpu max) VM_CONSOLE=ttyS0 VM_RESULT_TTY=ttyS1
 	VM_RESULT_DEV=(-serial "file:RESULT")
 	case $1 in
 	"$(dpkg --print-architecture)")
