@@ -99,6 +99,7 @@ static struct cpumask_create_sched_ext *open_only(const char *name)
 			bpf_map__set_autocreate(map, name && !strcmp(bpf_map__name(map), name));
 	bpf_program__set_autoload(skel->progs.count_release, false);
 	bpf_program__set_autoload(skel->progs.read_watched, false);
+	bpf_program__set_autoload(skel->progs.probe_error_kfunc, false);
 	return skel;
 }
 
@@ -116,7 +117,9 @@ static struct cpumask_create_sched_ext *open_observer(const char *no_counter)
 		return NULL;
 	bpf_program__set_autoload(skel->progs.count_release, !no_counter);
 	bpf_program__set_autoload(skel->progs.read_watched, true);
-	if (!ASSERT_OK(cpumask_create_sched_ext__load(skel), "load observer"))
+	bpf_program__set_autoload(skel->progs.probe_error_kfunc, true);
+	if (!ASSERT_OK(cpumask_create_sched_ext__load(skel), "load observer") ||
+	    !run_prog_ok(skel->progs.probe_error_kfunc))
 		goto fail;
 	if (!no_counter) {
 		skel->links.count_release = bpf_program__attach(skel->progs.count_release);
@@ -413,6 +416,9 @@ static void test_run(bool error)
 	observer = open_observer(no_counter);
 	if (!observer)
 		return;
+	if (error && skip_because(observer->bss->has_error_kfunc ? NULL :
+				  "scx_bpf_error_bstr not available"))
+		goto out;
 	skel = load_sched(observer, !no_counter, name, sizeof(name));
 	if (!skel)
 		goto out;
@@ -467,7 +473,7 @@ static void test_run(bool error)
 	/* the idle mask getter resolves for every call or for none */
 	if (skel->bss->picks_from_idle)
 		ASSERT_EQ(skel->bss->picks_from_idle, s.select.created, "picks from the idle mask");
-	else
+	else if (s.select.created)
 		printf("%s: no scx_bpf_get_idle_cpumask kfunc: picks from allowed CPUs alone\n",
 		       __func__);
 	/* the scheduler's maps go with it: global masks by their destructor */

@@ -40,10 +40,9 @@ struct sched_ext_ops___cm {
 
 /*
  * Weak, and the flavours never clash with a vmlinux.h that declares them.
- * scx_bpf_error_bstr() and scx_bpf_put_idle_cpumask() are kfuncs in every
- * kernel with sched_ext (7.x hides an implicit aux argument); the idle
- * mask getter is not in all of them (Debian's 7.1 BTF has it with an
- * explicit aux argument and no kfunc tag), so select_cpu asks for it.
+ * 7.x hides an implicit aux argument of the getter and of the error
+ * kfunc; in some kernels' BTF they keep it, untagged, and do not resolve
+ * (docs/kernel-findings.md), so the programs ask for them.
  */
 const struct cpumask *scx_bpf_get_idle_cpumask___cm(void) __weak __ksym;
 void scx_bpf_put_idle_cpumask___cm(const struct cpumask *cpumask) __weak __ksym;
@@ -249,8 +248,20 @@ static __always_inline void raise_error(struct task_struct *p)
 {
 	unsigned long long data[1] = { p->pid };
 
+	if (!bpf_ksym_exists(scx_bpf_error_bstr___cm))
+		return;
 	__sync_fetch_and_add(&errors_raised, 1);
 	scx_bpf_error_bstr___cm(error_fmt, data, sizeof(data));
+}
+
+__u32 has_error_kfunc;
+
+/* Whether this kernel lets a program call scx_bpf_error_bstr(). */
+SEC("syscall")
+int probe_error_kfunc(void *ctx)
+{
+	has_error_kfunc = bpf_ksym_exists(scx_bpf_error_bstr___cm);
+	return 0;
 }
 
 SEC("struct_ops/select_cpu")
