@@ -108,9 +108,10 @@ def vm_points_page(records):
     runs = {}
     for r in records:
         runs.setdefault((r["date"], r["machine"], r.get("accel"), r.get("vcpus"),
-                         r.get("jobs"), r.get("load_at_start")), []).append(r["point"])
-    for (date, mach, accel, vcpus, jobs, load), points in sorted(runs.items()):
-        out.append(f"- {date}: {mach}; qemu {accel}, {vcpus} vCPUs a guest, up to {jobs}"
+                         r.get("jobs"), r.get("load_at_start"), r.get("qemu", "")),
+                        []).append(r["point"])
+    for (date, mach, accel, vcpus, jobs, load, qemu), points in sorted(runs.items()):
+        out.append(f"- {date}: {mach}; {qemu or 'qemu'} {accel}, {vcpus} vCPUs a guest, up to {jobs}"
                    f" guests at a time, load averages {load} at the start"
                    f" ({len(points)} releases)")
     out += ["", "| release | Debian release | date | passed | skipped | failed | known | exit | wall |"
@@ -135,9 +136,14 @@ def vm_records(path, run, whole=True):
         sys.exit(f"docs-update: {path}: test_progs ran with {' '.join(run['test_progs_args'])},"
                  " not the whole suite")
     for g in run["guests"]:
-        rec = {k: v for k, v in g.items() if k not in ("image", "kernel", "release")}
+        # a guest's "machine" is its CPU and byte order; the page's is the host's
+        rec = {k: v for k, v in g.items() if k not in ("image", "kernel", "release", "machine")}
+        if g.get("machine"):
+            rec["guest_machine"] = g["machine"]
         rec.update({k: run[k] for k in ("date", "host_kernel", "accel", "vcpus", "jobs",
-                                         "load_at_start")})
+                                         "load_at_start") if k in run})
+        if "qemu" in run:
+            rec["qemu"] = run["qemu"]
         rec.update(kernel=g["release"], point=g["kernel"], result=g["result"].strip())
         yield rec
 

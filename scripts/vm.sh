@@ -401,13 +401,14 @@ write_results() {
 	jq -n --arg date "$date" --arg host "$(uname -r)" \
 		--arg load "$load" --arg end_load "$(cut -d' ' -f1-3 /proc/loadavg)" \
 		--arg accel "$ACCEL" --arg cpus "$VM_CPUS" --arg jobs "$VM_JOBS" \
+		--arg qemu "$("$QEMU" --version | head -n1)" \
 		--arg elapsed "$((SECONDS - started))" \
 		--arg named "${named[*]:-$VM_DEFAULT_SERIES}" \
 		--argjson kernels "$(printf '%s\n' "${names[@]}" | jq -R . | jq -sc .)" \
 		--argjson args "$(printf '%s\n' "${test_args[@]}" | jq -R . | jq -sc 'map(select(. != ""))')" '
 		{lane: "vm", date: $date, host_kernel: $host,
 		 elapsed_s: ($elapsed | tonumber), load_at_start: $load,
-		 load_at_end: $end_load, accel: $accel,
+		 load_at_end: $end_load, accel: $accel, qemu: $qemu,
 		 vcpus: ($cpus | tonumber), jobs: ($jobs | tonumber), named: $named,
 		 test_progs_args: $args, kernels: $kernels, guests: [inputs]}' \
 		"${json[@]}" < /dev/null > "$VM_JSON.tmp" && mv "$VM_JSON.tmp" "$VM_JSON"
