@@ -39,8 +39,7 @@ if [ "${1:-}" = --arch ]; then
 	VM_ARCH=$2
 	shift 2
 fi
-host_arch=$(dpkg --print-architecture)
-VM_ARCH=${VM_ARCH:-$host_arch}
+VM_ARCH=${VM_ARCH:-$HOST_ARCH}
 case $VM_ARCH in
 amd64)	FLAVOUR=cloud-amd64 ;;
 arm64)	FLAVOUR=cloud-arm64 ;;

@@ -21,19 +21,13 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$repo/scripts/lib.sh"
 LANE=kselftest-vm
-host_arch=$(dpkg --print-architecture)
-VM_ARCH=${VM_ARCH:-$host_arch}
-if [ "${1:-}" = --arch ]; then
-	[ $# -ge 2 ] || die "--arch needs arm64 or s390x"
-	VM_ARCH=$2
-	shift 2
-fi
-vm_arch "$VM_ARCH"
-VM_TIMEOUT=${VM_TIMEOUT:-$([ "$VM_ARCH" = "$host_arch" ] && echo 300 || echo 600)}
+vm_arch_option "$@"
+shift "$VM_ARCH_SHIFT"
+VM_TIMEOUT=${VM_TIMEOUT:-$VM_TIMEOUT_DEFAULT}
 VM_MEM=${VM_MEM:-2G}
 VM_LOGS=${VM_LOGS:-$CACHE/vm-logs}
 BUSYBOX=/bin/busybox
-[ "$VM_ARCH" = "$host_arch" ] ||
+[ "$VM_ARCH" = "$HOST_ARCH" ] ||
 	BUSYBOX=$("$repo/scripts/setup-arch.sh" "$VM_ARCH")/bin/busybox || exit 1
 # As scripts/vm.sh boots its guests.
 CMDLINE="console=$VM_CONSOLE rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf"
@@ -97,7 +91,7 @@ for k in "${kernels[@]}"; do
 	kdir=$("$repo/scripts/kernel.sh" --arch "$VM_ARCH" "$k") || exit 1
 	release=$(cat "$kdir/release")
 	image=$kdir/vmlinux
-	[ "$VM_ARCH" = "$host_arch" ] || image=$kdir/image
+	[ "$VM_ARCH" = "$HOST_ARCH" ] || image=$kdir/image
 	out=$VM_LOGS/$release-kselftest
 	start=$SECONDS
 	rc=0

@@ -5,6 +5,8 @@
 
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpumask-selftests}
 export CACHE
+# The machine's own architecture (Debian's name), the lanes' default.
+HOST_ARCH=$(dpkg --print-architecture)
 
 # Kernel trees: the stable tree (6.12 LTS, bookworm-backports) and the
 # current one (newest linux-source Debian carries). KDIR defaults to the
@@ -82,7 +84,7 @@ apt_private() {
 		  -o APT::Sandbox::User=root)
 	# APT_ARCH (arm64, s390x): that architecture's lists, kept apart
 	# from the host's so that neither update drops the other's.
-	if [ -n "${APT_ARCH:-}" ] && [ "$APT_ARCH" != "$(dpkg --print-architecture)" ]; then
+	if [ -n "${APT_ARCH:-}" ] && [ "$APT_ARCH" != "$HOST_ARCH" ]; then
 		APT_LISTS=$APT_DIR/lists-$APT_ARCH
 		mkdir -p "$APT_LISTS/partial"
 		cmp -s "$APT_DIR/sources.list" "$APT_LISTS/.sources" ||
@@ -128,7 +130,7 @@ vm_arch() {
 	VM_MACHINE=(-cpu max) VM_CONSOLE=ttyS0 VM_RESULT_TTY=ttyS1
 	VM_RESULT_DEV=(-serial "file:RESULT")
 	case $1 in
-	"$(dpkg --print-architecture)")
+	"$HOST_ARCH")
 		QEMU=${QEMU:-qemu-system-x86_64}
 		;;
 	arm64)
@@ -145,7 +147,21 @@ vm_arch() {
 			       -device "virtconsole,chardev=result") VM_RESULT_TTY=hvc0
 		;;
 	*)
-		die "architecture '$1': want $(dpkg --print-architecture), arm64 or s390x"
+		die "architecture '$1': want $HOST_ARCH, arm64 or s390x"
 		;;
 	esac
+}
+
+# vm_arch_option ARGS...: the guest architecture of a lane that boots
+# guests, from its leading "--arch ARCH" (else VM_ARCH, else the host's),
+# set up by vm_arch. Sets VM_ARCH_SHIFT, the arguments it took, and
+# VM_TIMEOUT_DEFAULT, seconds per guest: foreign guests run slower (TCG).
+vm_arch_option() {
+	VM_ARCH=${VM_ARCH:-$HOST_ARCH} VM_ARCH_SHIFT=0
+	if [ "${1:-}" = --arch ]; then
+		[ $# -ge 2 ] || die "--arch needs arm64 or s390x"
+		VM_ARCH=$2 VM_ARCH_SHIFT=2
+	fi
+	vm_arch "$VM_ARCH"
+	VM_TIMEOUT_DEFAULT=$([ "$VM_ARCH" = "$HOST_ARCH" ] && echo 300 || echo 600)
 }

@@ -52,18 +52,12 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$repo/scripts/lib.sh"
 export KDIR=${KDIR:-$STABLE_TREE}
-host_arch=$(dpkg --print-architecture)
-VM_ARCH=${VM_ARCH:-$host_arch}
-if [ "${1:-}" = --arch ]; then
-	[ $# -ge 2 ] || die "--arch needs arm64 or s390x"
-	VM_ARCH=$2
-	shift 2
-fi
-vm_arch "$VM_ARCH"
-OUTPUT=${OUTPUT:-$repo/build$([ "$VM_ARCH" = "$host_arch" ] || echo "/$VM_ARCH")}
+vm_arch_option "$@"
+shift "$VM_ARCH_SHIFT"
+OUTPUT=${OUTPUT:-$repo/build$([ "$VM_ARCH" = "$HOST_ARCH" ] || echo "/$VM_ARCH")}
 TEST_PROGS=${TEST_PROGS:-$OUTPUT/test_progs}
 timeout_given=${VM_TIMEOUT:-}
-VM_TIMEOUT=${VM_TIMEOUT:-$([ "$VM_ARCH" = "$host_arch" ] && echo 300 || echo 600)}
+VM_TIMEOUT=${VM_TIMEOUT:-$VM_TIMEOUT_DEFAULT}
 VM_MEM=${VM_MEM:-2G}
 VM_CPUS=${VM_CPUS:-2}
 VM_JOBS=${VM_JOBS:-1}
@@ -127,7 +121,7 @@ if [ ! -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" | grep 'program interpreter' >/d
 fi
 [ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make, or TEST_PROGS=)"
 TEST_PROGS=$(readlink -f "$TEST_PROGS")
-if [ "$VM_ARCH" != "$host_arch" ]; then
+if [ "$VM_ARCH" != "$HOST_ARCH" ]; then
 	BUSYBOX=$("$repo/scripts/setup-arch.sh" "$VM_ARCH")/bin/busybox || exit 1
 	[ "${VM_UNAME26:-}" != 1 ] || die "VM_UNAME26 needs the host's architecture"
 	machine_want=$(readelf -h "$BUSYBOX" | sed -n 's/^ *Machine: *//p')
@@ -191,7 +185,7 @@ build_initramfs() {
 	fi
 	[ $# -eq 0 ] || printf '%s\n' "$@" > "$root/args"
 	echo "$VM_RESULT_TTY" > "$root/port"
-	[ "$VM_ARCH" = "$host_arch" ] || touch "$root/foreign"
+	[ "$VM_ARCH" = "$HOST_ARCH" ] || touch "$root/foreign"
 	cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s
@@ -246,7 +240,7 @@ add_kernel() {
 		dir=$("$repo/scripts/kernel.sh" --arch "$VM_ARCH" "$k") || exit 1
 		vmlinux=$dir/vmlinux image=$dir/vmlinux release=$(cat "$dir/release")
 		config=$dir/config
-		if [ "$VM_ARCH" != "$host_arch" ]; then
+		if [ "$VM_ARCH" != "$HOST_ARCH" ]; then
 			image=$dir/image
 			[ -s "$dir/btf" ] ||
 				die "$k ($release): kernel has no BTF (needs CONFIG_DEBUG_INFO_BTF=y)"
@@ -254,8 +248,8 @@ add_kernel() {
 			[ ! -f "$config" ] || configs+=("$config:$release")
 			return
 		fi
-	elif [ "$VM_ARCH" != "$host_arch" ]; then
-		die "$k: a kernel image path boots only on $host_arch (want a series or release)"
+	elif [ "$VM_ARCH" != "$HOST_ARCH" ]; then
+		die "$k: a kernel image path boots only on $HOST_ARCH (want a series or release)"
 	else
 		[ -f "$k" ] || die "$k: no such kernel image" \
 			"(want a series like 6.12, a release like 6.18.5, all, points or a path)"
