@@ -5,6 +5,7 @@
     scripts/docs-update.py bench BENCH_JSON      (build/bench -J, on this machine)
     scripts/docs-update.py kselftest RECORD...   ($VM_LOGS/*-kselftest.json)
     scripts/docs-update.py vm-points VM_JSON     (build/vm.json of ./run.sh --vm points)
+    scripts/docs-update.py upstream JSON         (marginal.json of ./run.sh --marginal)
     scripts/docs-update.py                       (rewrite every page from docs/data)
     scripts/docs-update.py --check VM_JSON       (does docs/vm-points.md cover that run?)
 
@@ -148,7 +149,70 @@ def vm_records(path, run, whole=True):
         yield rec
 
 
-PAGES = {"bench": bench_page, "kselftest": kselftest_page, "vm-points": vm_points_page}
+def names(tests, limit=6):
+    """Leaves only (a test that failed because a subtest did is not repeated)."""
+    leaves = [t for t in tests if not any(u.startswith(t + "/") for u in tests)]
+    return ", ".join(leaves[:limit]) + (f" (+{len(leaves) - limit})" if len(leaves) > limit else "")
+
+
+def upstream_page(records):
+    out = header("Upstream's tests and the series on the tree's own kernel",
+                 "`./run.sh --marginal` records (`scripts/marginal.sh`)")
+    out += ["The tree's own kernel (tinyconfig + `config` + `scripts/kernel-guest.config`, with",
+            "bpf_testmod) under qemu. **The fix**: the bpf series' runner, on the unpatched kernel",
+            "and on the kernel with patch 1. **Mutants**: each seeded bug of `mutants/` in that",
+            "kernel, with the bpf-next series' runner and upstream's tests of the areas a created",
+            "mask goes through; a cpumask test that fails there and not with the pristine tree's",
+            "runner is the series' catch.", ""]
+    for r in records:
+        fix, ms = r["fix"], r["mutants"]
+        new = set(fix["new"])
+        out += [f"## {r['kernel']} ({r['series']} tree), {r['date']}", "",
+                f"Machine: {r['machine']}; {r['seconds']} s for the mutants.", "",
+                "### The fix", "",
+                f"`test_progs -t {fix['tests']}` on the patched kernel; `-t "
+                "test_struct_ops_kptr_return` on the unpatched one.", "",
+                "| kernel | new tests that failed | other tests that failed | summary |",
+                "|---|---|---|---|"]
+        for k in ("unpatched", "patched"):
+            failed = fix[k]["failed"]
+            mine = [t.split("/", 1)[1] for t in failed if t.split("/", 1)[-1] in new]
+            other = [t for t in failed if t.split("/", 1)[-1] not in new and
+                     not any(u.startswith(t + "/") for u in failed)]
+            out.append(f"| {k} | {len(mine)} of {len(new)}{': ' if mine else ''}"
+                       f"{', '.join(mine)} | {', '.join(other) or 'none'} | {fix[k]['summary']} |")
+        out += ["", f"The fix is {'proven' if fix['ok'] else '**NOT proven**'}: every new test "
+                "fails unpatched and passes patched, and nothing else fails.", "",
+                "### Mutants", "",
+                f"`test_progs {r['test_progs_args'].split(' -d ')[0]}`; denied, as they fail on the"
+                f" unchanged kernel in this guest: {', '.join(r['denied']) or 'none'}.", "",
+                "| mutant | rule it breaks | upstream's tests that failed | the series besides |",
+                "|---|---|---|---|"]
+        up_n = add_n = 0
+        only = []
+        for m in ms:
+            v, failed = m["verdict"], m["failed"]
+            up = [t for t in failed if not t.startswith("bpf-next:")]
+            ser = [t[len("bpf-next:"):] for t in failed if t.startswith("bpf-next:")]
+            if v.startswith("skipped") or v.startswith("error"):
+                cell = v
+            elif v.startswith("caught") and not up and not ser:
+                cell = v
+            else:
+                cell = names(up) or ("none" if v == "SURVIVED" or ser else v)
+            if up or (v.startswith("caught") and not ser):
+                up_n += 1
+            elif ser:
+                add_n += 1
+                only.append(m["mutant"])
+            out.append(f"| {m['mutant']} | {m['rule']} | {cell} | {names(ser) or '-'} |")
+        out += ["", f"Upstream's tests catch {up_n} of {len(ms)} mutants; the series catches "
+                f"{add_n} more: {', '.join(only) or 'none'}.", ""]
+    return out
+
+
+PAGES = {"bench": bench_page, "kselftest": kselftest_page, "vm-points": vm_points_page,
+         "upstream": upstream_page}
 
 
 def add(lane, path):

@@ -28,7 +28,9 @@
 #
 # Environment: MUTANTS (numbers to run, e.g. "01 18"; default all; a subset
 # writes its table beside its JSON, never over the whole set's in docs/),
-# and what own-kernel.sh and vm.sh read.
+# MUTANTS_VM (what boots a kernel and runs the tests, called as vm.sh is:
+# IMAGE -- ARGS; another runner's results go to MUTANTS_NAME.json beside
+# this lane's, never to docs/), and what own-kernel.sh and vm.sh read.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -76,7 +78,7 @@ if ! cmp -s "$pristine/.config-stamp" "$out/.config-stamp" 2>/dev/null; then
 	cp -a "$pristine" "$out.tmp" || die "cannot copy $pristine to $out"
 	mv "$out.tmp" "$out"
 fi
-mkdir -p "$work/logs" "$work/src"
+mkdir -p "$work/src"
 # The object a mutant was last built into, if any: removed before the next
 # build, so that it is rebuilt from the tree's file (also after a run that
 # was interrupted).
@@ -106,7 +108,7 @@ build() {
 
 # run NAME [FILE MUTATED]: build and boot; sets $verdict and $failed.
 run() {
-	local name=$1 log=$work/logs/$1.log why
+	local name=$1 log=$logs/$1.log why
 	shift
 
 	failed=
@@ -114,7 +116,7 @@ run() {
 		verdict="error: build failed: $(grep -m1 'error:' "$log" || tail -n1 "$log")"
 		return
 	fi
-	if "$repo/scripts/vm.sh" "$image" -- "${targs[@]}" >>"$log" 2>&1; then
+	if $vm "$image" -- "${targs[@]}" >>"$log" 2>&1; then
 		verdict=passed
 		return
 	fi
@@ -170,16 +172,20 @@ write() {
 targs=("$@")
 machine="$(uname -m), $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB, host kernel $(uname -r); guests: qemu TCG"
 release=$(awk -v s="$series" '$1 == "SUBLEVEL" { print s "." $3; exit }' "$kdir/Makefile")
+vm=${MUTANTS_VM:-$repo/scripts/vm.sh}
+tag=${MUTANTS_NAME:-mutants}
 doc=$repo/docs/mutants-$series.md
-json=$work/mutants.json
-[ -z "${MUTANTS:-}" ] || doc=$work/mutants-$series.md
-rows=$work/rows.jsonl
+json=$work/$tag.json
+[ -z "${MUTANTS:-}" ] && [ -z "${MUTANTS_VM:-}" ] || doc=$work/$tag-$series.md
+rows=$work/$tag.rows.jsonl
+logs=$work/logs/$tag
+mkdir -p "$logs"
 start=$EPOCHREALTIME
 echo "mutants: unchanged $kdir ($release, build $out)" >&2
-: > "$work/logs/unchanged.log"
+: > "$logs/unchanged.log"
 run unchanged
 [ "$verdict" = passed ] ||
-	die "the unchanged tree does not pass ($verdict), see $work/logs/unchanged.log: no score"
+	die "the unchanged tree does not pass ($verdict), see $logs/unchanged.log: no score"
 
 : > "$rows"
 for p in "${patches[@]}"; do
@@ -188,7 +194,7 @@ for p in "${patches[@]}"; do
 	[ ! -f "$repo/mutants/$series/$name.patch" ] || p=$repo/mutants/$series/$name.patch
 	file=$(patch_file "$p")
 	rule=$(sed -n 's/^# Breaks //p' "$p" | head -n1)
-	log=$work/logs/$name.log
+	log=$logs/$name.log
 	t0=$EPOCHREALTIME
 	echo "mutants: $name ($file)" >&2
 	mutated=$work/src/$(basename "$file")

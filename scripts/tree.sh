@@ -155,10 +155,11 @@ tree_runners() {
 	grep -E '^test_progs( |$)' <<<"$list" || { tail -n 5 <<<"$list" >&2; return 1; }
 }
 
-# tree_build DIR VMLINUX_BTF LOG: build every flavor of upstream's
-# test_progs that the tree's default target builds (tree_runners; they
-# are left in TREE_RUNNERS) in DIR with the tree's Makefile, so that our
-# programs are compiled by each flavor's rule (-mcpu=v2 for no_alu32 ...).
+# tree_build DIR VMLINUX_BTF LOG [RUNNER...]: build every flavor of
+# upstream's test_progs that the tree's default target builds (tree_runners;
+# they are left in TREE_RUNNERS), or only the RUNNERs given, in DIR with
+# the tree's Makefile, so that our programs are compiled by each flavor's
+# rule (-mcpu=v2 for no_alu32 ...).
 # The rest of the default target (test_maps, bench ...) needs the
 # programs tree_prune removes. The test modules (bpf_testmod.ko and the
 # others the Makefile lists) need a configured kernel build; empty files
@@ -166,6 +167,7 @@ tree_runners() {
 # (test_progs then warns that it cannot load bpf_testmod).
 tree_build() {
 	local dir=$1 btf=$2 log=$3 mod skip=() stamp d dep
+	shift 3
 	# A dependency file naming a source of ours that is gone (a renamed
 	# header) stops make with "No rule to make target": drop it and its
 	# object, which make then rebuilds.
@@ -186,7 +188,7 @@ tree_build() {
 		rm -f "$dir/tools/include/vmlinux.h"
 		echo "$stamp" > "$dir/.vmlinux_btf"
 	fi
-	TREE_RUNNERS=$(tree_runners "$dir" "$btf") ||
+	TREE_RUNNERS=${*:-$(tree_runners "$dir" "$btf")} ||
 		tree_die "$dir/Makefile: cannot tell which test_progs runners it builds"
 	# shellcheck disable=SC2086 # a list of targets
 	tree_make "$dir" -j2 VMLINUX_BTF="$btf" "${skip[@]}" $TREE_RUNNERS > "$log" 2>&1 || {

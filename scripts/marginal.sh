@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The upstream series on the current tree's own kernel (./run.sh --marginal):
+#
+#  1. The fix: the bpf series' new tests fail on the unpatched kernel and
+#     pass on the patched one, where upstream's struct_ops, bpf_qdisc and
+#     cpumask tests stay green.
+#  2. Marginal value: for every mutant of mutants/, whether upstream's own
+#     tests of what a created mask goes through (UPSTREAM_TESTS: the
+#     verifier, kptr, kfunc, struct_ops, callback, exception, storage and
+#     cpumask tests) catch it, and whether the bpf-next series catches it
+#     besides.
+#
+# Runners come from the patch lane's repository (scripts/patch.sh, run
+# first): test_progs of the pristine tree (base), of the bpf series (bpf)
+# and of the bpf-next series (bpf-next), each built for the own kernel's
+# BTF with only the tests it is run with. The mutants lane builds and boots
+# each mutant (scripts/mutants.sh, MUTANTS_VM=this script's --guest mode):
+# one boot runs the bpf-next runner with UPSTREAM_TESTS; when a cpumask test
+# failed there, a second boot runs the base runner's cpumask tests, and a
+# failure only the series' runner shows is the series' catch ("bpf-next:").
+# Tests that fail on the unchanged kernel in this guest are denied, and the
+# page lists them. The page is docs/upstream.md, from JSON (docs-update.py).
+#
+#   scripts/marginal.sh [TREE]        (default: the current tree)
+#
+# Environment: MUTANTS (a subset, as for mutants.sh), and what own-kernel.sh
+# and vm.sh read.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+LANE=marginal
+. "$repo/scripts/tree.sh"
+UPSTREAM_TESTS=verifier,kptr,kfunc,struct_ops,cb_refs,exceptions,timer,bpf_loop,for_each,cpumask,rcu_read_lock,linked_list,rbtree,local_storage,sk_storage,map_in_map,bpf_qdisc
+FIX_TESTS=test_struct_ops_kptr_return,struct_ops,bpf_qdisc,cpumask
+
+# --guest IMAGE -- ARGS: what mutants.sh boots for a mutant (see above).
+if [ "${1:-}" = --guest ]; then
+	image=$2
+	shift 3
+	out=$(mktemp)
+	trap 'rm -f "$out"' EXIT
+	rc=0
+	TEST_PROGS=$MARGINAL_NEXT "$repo/scripts/vm.sh" "$image" -- "$@" > "$out" 2>&1 || rc=$?
+	cat "$out"
+	[ $rc != 0 ] || exit 0
+	mapfile -t mine < <(sed -En 's/^#[0-9]+\/[0-9]+ +(cpumask\/[^ ]+):FAIL$/\1/p' "$out")
+	[ ${#mine[@]} -gt 0 ] || exit $rc
+	TEST_PROGS=$MARGINAL_BASE "$repo/scripts/vm.sh" "$image" -- -t cpumask > "$out" 2>&1 || true
+	for t in "${mine[@]}"; do
+		grep -qxE "#[0-9]+/[0-9]+ +$t:FAIL" "$out" || echo "#0/0 bpf-next:$t:FAIL"
+	done
+	exit $rc
+fi
+
+kdir=$(tree_dir "${1:-}")
+tree_check "$kdir"
+kdir=$(readlink -f "$kdir")
+series=$(tree_series "$kdir")
+name=$(basename "$kdir")
+prepo=$CACHE/patch/$name/tree
+work=$CACHE/marginal/$name
+mkdir -p "$work/logs"
+exec 8> "$work.lock"
+flock -n 8 || tree_die "another marginal run uses $work"
+start=$SECONDS
+
+# 1. The series, as the patch lane writes and checks them.
+PATCH_DIR=$work/patches "$repo/scripts/patch.sh" "$kdir" > "$work/logs/patch.log" 2>&1 ||
+	{ tail -n 20 "$work/logs/patch.log" >&2; tree_die "the patch lane failed"; }
+
+# 2. The own kernel, with bpf_testmod for upstream's struct_ops tests.
+image=$(KBUILD_TESTMOD=1 "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
+	tree_die "the own kernel does not build (log: $work/logs/kernel.log)"
+kbuild=${image%/arch/x86/boot/bzImage}
+btf=$kbuild/vmlinux
+release=$(cat "$kbuild/include/config/kernel.release")
+files="$kbuild/test_kmods/bpf_testmod.ko $kbuild/.config:/boot/config-$release"
+
+# 3. A runner per branch, with the tests it runs and their skeletons.
+runner() {	# DIR BRANCH TESTS: build DIR's test_progs from BRANCH
+	local dir=$1 branch=$2 tests=$3 sel=$1/$SELFTESTS keep f p
+	[ -d "$dir" ] || git -C "$prepo" worktree add -q --detach "$dir" "$branch"
+	git -C "$dir" checkout -q -f --detach "$branch"
+	keep=
+	for f in "$sel"/prog_tests/*.c; do
+		f=${f##*/}; f=${f%.c}
+		for p in ${tests//,/ }; do
+			[[ $f != *"$p"* ]] && continue
+			keep="$keep $f $(sed -nE 's/^#include "([A-Za-z0-9_]+)\.skel\.h"$/\1/p' \
+					 "$sel/prog_tests/$f.c" | tr '\n' ' ')"
+			break
+		done
+	done
+	# shellcheck disable=SC2086 # a list of names
+	tree_prune "$sel" $keep
+	tree_build "$sel" "$btf" "$work/logs/build-${dir##*/}.log" test_progs
+	echo "marginal: built $sel/test_progs ($branch)" >&2
+}
+runner "$work/base" base cpumask
+runner "$work/bpf" am-bpf "$FIX_TESTS"
+runner "$work/bpf-next" am-bpf-next "$UPSTREAM_TESTS"
+export MARGINAL_BASE=$work/base/$SELFTESTS/test_progs
+export MARGINAL_NEXT=$work/bpf-next/$SELFTESTS/test_progs
+export VM_FILES="$files"
+
+# boot LOG IMAGE RUNNER ARGS...: test_progs in a guest; the failed tests.
+boot() {
+	local log=$1 img=$2 tp=$3
+	shift 3
+	TEST_PROGS=$tp "$repo/scripts/vm.sh" "$img" -- "$@" > "$log" 2>&1 || true
+	grep -q '^Summary: ' "$log" || tree_die "no test_progs summary in $log"
+	sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$log" | sort -u
+}
+
+# 4. The fix. Its new tests are the _fail__ programs the bpf series adds.
+fixwt=$work/bpf
+mapfile -t new < <(git -C "$prepo" diff --name-only base am-bpf -- "$SELFTESTS/progs/" |
+		   sed -nE 's|.*/(struct_ops_kptr_return_fail__[a-z_]+)\.c$|\1|p')
+[ ${#new[@]} -gt 0 ] || tree_die "the bpf series adds no struct_ops_kptr_return_fail__ program"
+unpatched=$(boot "$work/logs/fix-unpatched.log" "$image" "$fixwt/$SELFTESTS/test_progs" \
+		 -t test_struct_ops_kptr_return)
+fixout=$CACHE/marginal/kbuild-fix
+if ! cmp -s "$kbuild/.config-stamp" "$fixout/.config-stamp" 2>/dev/null; then
+	rm -rf "$fixout" "$fixout.tmp"
+	cp -a "$kbuild" "$fixout.tmp"
+	mv "$fixout.tmp" "$fixout"
+fi
+fiximage=$(KBUILD_DIR=$fixout KBUILD_OVERLAY="kernel/bpf/verifier.c:$fixwt/kernel/bpf/verifier.c" \
+	   "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
+	tree_die "the patched kernel does not build (log: $work/logs/kernel.log)"
+patched=$(boot "$work/logs/fix-patched.log" "$fiximage" "$fixwt/$SELFTESTS/test_progs" \
+	       -t "$FIX_TESTS")
+fix_ok=true
+for t in "${new[@]}"; do
+	grep -q "^test_struct_ops_kptr_return/$t\$" <<< "$unpatched" ||
+		{ echo "marginal: FAIL: $t passes on the unpatched kernel" >&2; fix_ok=false; }
+done
+extra=$(grep -v -E "^test_struct_ops_kptr_return(/($(IFS='|'; echo "${new[*]}")))?\$" \
+	<<< "$unpatched" || true)
+[ -z "$extra" ] || { echo "marginal: FAIL: unpatched, also failed: $extra" >&2; fix_ok=false; }
+[ -z "$patched" ] || { echo "marginal: FAIL: patched, failed: $patched" >&2; fix_ok=false; }
+summary() { grep '^Summary: ' "$1" | tail -n1 | sed 's/^Summary: //'; }
+jq -n --argjson ok "$fix_ok" --arg new "${new[*]}" --arg unpatched "$unpatched" \
+      --arg patched "$patched" --arg tests "$FIX_TESTS" \
+      --arg su "$(summary "$work/logs/fix-unpatched.log")" \
+      --arg sp "$(summary "$work/logs/fix-patched.log")" \
+      '{ok: $ok, new: ($new | split(" ")), tests: $tests,
+	unpatched: {failed: ($unpatched | split("\n") | map(select(. != ""))), summary: $su},
+	patched: {failed: ($patched | split("\n") | map(select(. != ""))), summary: $sp}}' \
+	> "$work/fix.json"
+echo "marginal: the fix: $([ $fix_ok = true ] && echo ok || echo FAILED)" \
+     "(unpatched: $(summary "$work/logs/fix-unpatched.log"); patched:" \
+     "$(summary "$work/logs/fix-patched.log"))"
+
+# 5. What fails unchanged is denied; then every mutant.
+denied=$(boot "$work/logs/unchanged.log" "$image" "$MARGINAL_NEXT" -t "$UPSTREAM_TESTS")
+echo "marginal: $(wc -w <<< "$denied") tests fail on the unchanged kernel: denied"
+deny=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
+rc=0
+MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" KBUILD_TESTMOD=1 \
+	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${deny:+-d "$deny"} \
+	> "$work/logs/mutants.log" 2>&1 || rc=$?
+mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")/marginal.json
+[ -f "$mjson" ] || { tail -n 20 "$work/logs/mutants.log" >&2; tree_die "no $mjson"; }
+
+# 6. The page, from the JSON.
+json=$work/marginal.json
+jq --slurpfile fix "$work/fix.json" --arg denied "$denied" --arg release "$release" \
+   '. + {fix: $fix[0], denied: ($denied | split("\n") | map(select(. != ""))),
+	 kernel: $release}' "$mjson" > "$json"
+"$repo/scripts/docs-update.py" upstream "$json"
+echo "marginal: $([ $fix_ok = true ] && [ $rc = 0 ] && echo ok || echo FAILED)" \
+     "($((SECONDS - start)) s); docs/upstream.md written"
+[ $fix_ok = true ] && [ $rc = 0 ]
