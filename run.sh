@@ -30,6 +30,8 @@ Modes:
   --in-tree [TREE]    run our tests with upstream's test_progs, in a copy of a kernel tree
   --patch             write the upstream series (7.3), checkpatch, git am, build, run it
                       (TREE: a kernel tree's path, 6.12 or 7.3; default: the 7.3 tree)
+  --marginal [TREE]   the series on the 7.3 tree's own kernel: the fix fails unpatched and
+                      passes patched; which mutants upstream's tests catch, which the series
   --kernel [KDIR]     build KDIR's own kernel (out of tree), boot it under qemu, run test_progs
   --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
   --soak [N]          run test_progs N times (default 100) with every CPU busy
@@ -83,6 +85,7 @@ case "${1:-}" in
 --vm)		mode=vm; shift ;;
 --in-tree)	mode=in-tree; shift ;;
 --patch)	mode="patch"; shift ;;
+--marginal)	mode=marginal; shift ;;
 --kernel)	mode=kernel; shift ;;
 --mutants)	mode=mutants; shift ;;
 --soak)		mode=soak; shift ;;
@@ -173,6 +176,9 @@ in-tree)
 	;;
 patch)
 	exec scripts/patch.sh "${margs[@]}"
+	;;
+marginal)
+	exec scripts/marginal.sh "${margs[@]}"
 	;;
 kernel)
 	build

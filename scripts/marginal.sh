@@ -32,7 +32,7 @@ repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 LANE=marginal
 . "$repo/scripts/tree.sh"
 UPSTREAM_TESTS=verifier,kptr,kfunc,struct_ops,cb_refs,exceptions,timer,bpf_loop,for_each,cpumask,rcu_read_lock,linked_list,rbtree,local_storage,sk_storage,map_in_map,bpf_qdisc
-FIX_TESTS=test_struct_ops_kptr_return,struct_ops,bpf_qdisc,cpumask
+FIX_TESTS=struct_ops_kptr_return,struct_ops,bpf_qdisc,cpumask
 
 # --guest IMAGE -- ARGS: what mutants.sh boots for a mutant (see above).
 if [ "${1:-}" = --guest ]; then
@@ -69,7 +69,10 @@ start=$SECONDS
 PATCH_DIR=$work/patches "$repo/scripts/patch.sh" "$kdir" > "$work/logs/patch.log" 2>&1 ||
 	{ tail -n 20 "$work/logs/patch.log" >&2; tree_die "the patch lane failed"; }
 
-# 2. The own kernel, with bpf_testmod for upstream's struct_ops tests.
+# 2. The own kernel, with what upstream's runner needs and bpf_testmod for
+# its struct_ops tests, in a build directory of its own.
+export KBUILD_FRAGMENT=$repo/scripts/kernel-upstream.config
+export KBUILD_DIR=$CACHE/kbuild/$name-upstream
 image=$(KBUILD_TESTMOD=1 "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
 	tree_die "the own kernel does not build (log: $work/logs/kernel.log)"
 kbuild=${image%/arch/x86/boot/bzImage}
@@ -116,27 +119,27 @@ boot() {
 # 4. The fix. Its new tests are the _fail__ programs the bpf series adds.
 fixwt=$work/bpf
 mapfile -t new < <(git -C "$prepo" diff --name-only base am-bpf -- "$SELFTESTS/progs/" |
-		   sed -nE 's|.*/(struct_ops_kptr_return_fail__[a-z_]+)\.c$|\1|p')
+		   sed -nE 's|.*/struct_ops_(kptr_return_fail__[a-z_]+)\.c$|\1|p')
 [ ${#new[@]} -gt 0 ] || tree_die "the bpf series adds no struct_ops_kptr_return_fail__ program"
 unpatched=$(boot "$work/logs/fix-unpatched.log" "$image" "$fixwt/$SELFTESTS/test_progs" \
-		 -t test_struct_ops_kptr_return)
+		 -t struct_ops_kptr_return)
 fixout=$CACHE/marginal/kbuild-fix
 if ! cmp -s "$kbuild/.config-stamp" "$fixout/.config-stamp" 2>/dev/null; then
 	rm -rf "$fixout" "$fixout.tmp"
 	cp -a "$kbuild" "$fixout.tmp"
 	mv "$fixout.tmp" "$fixout"
 fi
-fiximage=$(KBUILD_DIR=$fixout KBUILD_OVERLAY="kernel/bpf/verifier.c:$fixwt/kernel/bpf/verifier.c" \
+fiximage=$(KBUILD_DIR=$fixout KBUILD_TESTMOD= KBUILD_OVERLAY="kernel/bpf/verifier.c:$fixwt/kernel/bpf/verifier.c" \
 	   "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
 	tree_die "the patched kernel does not build (log: $work/logs/kernel.log)"
 patched=$(boot "$work/logs/fix-patched.log" "$fiximage" "$fixwt/$SELFTESTS/test_progs" \
 	       -t "$FIX_TESTS")
 fix_ok=true
 for t in "${new[@]}"; do
-	grep -q "^test_struct_ops_kptr_return/$t\$" <<< "$unpatched" ||
+	grep -q "^struct_ops_kptr_return/$t\$" <<< "$unpatched" ||
 		{ echo "marginal: FAIL: $t passes on the unpatched kernel" >&2; fix_ok=false; }
 done
-extra=$(grep -v -E "^test_struct_ops_kptr_return(/($(IFS='|'; echo "${new[*]}")))?\$" \
+extra=$(grep -v -E "^struct_ops_kptr_return(/($(IFS='|'; echo "${new[*]}")))?\$" \
 	<<< "$unpatched" || true)
 [ -z "$extra" ] || { echo "marginal: FAIL: unpatched, also failed: $extra" >&2; fix_ok=false; }
 [ -z "$patched" ] || { echo "marginal: FAIL: patched, failed: $patched" >&2; fix_ok=false; }
@@ -158,7 +161,7 @@ denied=$(boot "$work/logs/unchanged.log" "$image" "$MARGINAL_NEXT" -t "$UPSTREAM
 echo "marginal: $(wc -w <<< "$denied") tests fail on the unchanged kernel: denied"
 deny=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 rc=0
-MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" KBUILD_TESTMOD=1 \
+MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
 	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${deny:+-d "$deny"} \
 	> "$work/logs/mutants.log" 2>&1 || rc=$?
 mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")/marginal.json
