@@ -201,6 +201,7 @@ static bool run_op(struct life *l, enum home_op op)
 
 	bss->op = op;
 	bss->found = 0;
+	bss->held = 0;
 	if (l->h->flags & TRACEPOINT) {
 		if (l->pid && !ASSERT_OK(kill(l->pid, SIGUSR1), "wake the owner"))
 			return false;
@@ -278,6 +279,21 @@ static void check_user_view(struct life *l, const void *key)
 		value[i * stride / 8] = USER_PATTERN;
 	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(l->map), key, value, BPF_EXIST),
 		  "user update");
+}
+
+/* The highest CPU the test may run on, if not the only one: NULL, or why not. */
+static const char *last_cpu(int *last)
+{
+	cpu_set_t set;
+	int cpu;
+
+	*last = -1;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return "sched_getaffinity failed";
+	for (cpu = 0; cpu < nr_cpus && cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			*last = cpu;
+	return CPU_COUNT(&set) > 1 && *last > 0 ? NULL : "needs two CPUs to run on";
 }
 
 /* The owner of a task's storage: a child that calls getppid() at each SIGUSR1. */
@@ -379,8 +395,10 @@ static void run_life(struct home *h, enum end end)
 	__u64 masks[HOME_COPIES] = {};
 	__u32 key = 0, found = 0;
 	const void *ukey = &key;
+	int dropped, i, cpu = -1, refs[HOME_COPIES];
 	const char *why;
-	int dropped, i;
+	cpu_set_t saved;
+	__u64 held = 0;
 
 	if (skip_because(h->refused))
 		return;
@@ -422,7 +440,14 @@ static void run_life(struct home *h, enum end end)
 			goto out;
 		break;
 	case PROG_UPDATE:
-		run_op(&l, HOME_UPDATE);
+		/* a per-CPU map's: on another CPU than the first, whose copy it must leave */
+		if (l.n > 1 && !skip_because(last_cpu(&cpu)) &&
+		    save_affinity(&saved) && pin_to_cpu(cpu)) {
+			run_op(&l, HOME_UPDATE);
+			restore_affinity(&saved);
+		} else if (l.n == 1) {
+			run_op(&l, HOME_UPDATE);
+		}
 		break;
 	case USER_UPDATE:
 		if (h->flags & OUTER)
@@ -457,15 +482,26 @@ static void run_life(struct home *h, enum end end)
 		if (!run_op(&l, HOME_READ))
 			goto out;
 		found = l.skel->bss->found;
+		held = l.skel->bss->held;
+		if (cpu >= 0)
+			ASSERT_EQ(held | 1ULL << cpu, ~0ULL >> (64 - l.n),
+				  "copies a program's update on one CPU leaves");
 	}
 	dropped = wait_dropped(l.n, l.n - found, end == OWNER_EXIT ? OWNER_WAIT_MS :
 			       end == MAP_FREE ? DTOR_WAIT_MS : END_WAIT_MS);
-	printf("%s/%s: %u of %d copies still in the slot, %d dropped\n", h->name,
-	       end_names[end], found, l.n, dropped);
+	printf("%s/%s: %u of %d copies still in the slot, %d dropped%s\n", h->name,
+	       end_names[end], found, l.n, dropped,
+	       dropped >= 0 && dropped < l.n - found ? ", the rest at the map's free" : "");
 	if (dropped < 0 || !ASSERT_LE(dropped, l.n - found, "dropped only what left the slot"))
 		goto out;
 	if (end == LIFE || end == OWNER_EXIT || end == MAP_FREE || end == DROP)
 		ASSERT_EQ(dropped, l.n - found, "dropped when the home ended");
+	/* a copy still holding its mask holds its reference too */
+	if (!witness_refs(l.n, refs))
+		goto out;
+	for (i = 0; i < l.n; i++)
+		if (held & 1ULL << i && !ASSERT_EQ(refs[i], 2, "refs of a mask still held"))
+			printf("copy %d\n", i);
 	/* the rest: taken back, or dropped by the map's free at the latest */
 	if (found && !run_op(&l, HOME_TAKE))
 		goto out;

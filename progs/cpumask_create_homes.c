@@ -43,8 +43,9 @@ void bpf_cgroup_release___homes(struct cgroup *cgrp) __weak __ksym;
 /* set by the test */
 u32 op, nr_copies, target_pid;
 u64 target_cgid;
-/* reported: runs of the home's program, slots that held the witness' mask */
+/* reported: runs of the home's program, slots that held the witness' mask, which */
 u32 runs, found;
+u64 held;
 int err;		/* the line of the first check that failed */
 /* witness_refs: each witness' reference count (-1: none) and address */
 int refs[HOME_COPIES];
@@ -194,6 +195,7 @@ static __always_inline void step(struct bpf_cpumask **slot, u32 copy, bool rcu)
 		mask = *slot;
 		if (mask) {
 			found++;
+			held |= 1ULL << (copy & 63);
 			if (mask != w->mask)
 				FAIL();
 		}
@@ -203,6 +205,7 @@ static __always_inline void step(struct bpf_cpumask **slot, u32 copy, bool rcu)
 		if (!mask)
 			return;
 		found++;
+		held |= 1ULL << (copy & 63);
 		bpf_rcu_read_lock();
 		if (mask != w->mask)
 			FAIL();
