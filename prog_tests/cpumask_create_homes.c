@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <test_progs.h>
@@ -304,14 +305,18 @@ static void on_usr1(int sig)
 
 static pid_t start_owner(void)
 {
+	pid_t pid, parent = getpid();
 	int ready[2];
-	pid_t pid;
 	char c;
 
 	if (!ASSERT_OK(pipe(ready), "pipe"))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		/* never outlives the test, even one killed */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 		signal(SIGUSR1, on_usr1);
 		close(ready[0]);
 		close(ready[1]);	/* the handler is set */
