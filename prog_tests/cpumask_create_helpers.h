@@ -6,7 +6,7 @@
  * skip_because() to print; run a program, load one program of
  * an object, pin and restore CPU affinity; name a struct_ops, set a
  * congestion control on the sockets of upstream's network_helpers.h and
- * close a connection with a reset.
+ * close a connection with a reset; mount tracefs where it is not.
  */
 #ifndef __CPUMASK_CREATE_HELPERS_H
 #define __CPUMASK_CREATE_HELPERS_H
@@ -14,7 +14,9 @@
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/filter.h>
@@ -339,6 +341,79 @@ static inline void close_with_reset(int fd)
 		return;
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
 	close(fd);
+}
+
+/*
+ * libbpf attaches tp/ programs through tracefs. Where it is not mounted (as
+ * on some hosts), mount it in a mount namespace of this process's own, made
+ * private first: the mount is seen by nothing else. tracefs_leave() goes
+ * back to the namespace the process came from (and its working directory,
+ * which setns() resets), and the private one goes away with its mount.
+ */
+struct tracefs_saved {
+	int mnt_ns, cwd;
+};
+
+static inline struct tracefs_saved *tracefs_saved(void)
+{
+	static struct tracefs_saved saved = { -1, -1 };
+
+	return &saved;
+}
+
+static inline void tracefs_leave(void)
+{
+	struct tracefs_saved *saved = tracefs_saved();
+
+	if (saved->mnt_ns < 0)
+		return;
+	ASSERT_OK(setns(saved->mnt_ns, CLONE_NEWNS), "setns to the original mount ns");
+	ASSERT_OK(fchdir(saved->cwd), "fchdir to the original working directory");
+	close(saved->mnt_ns);
+	close(saved->cwd);
+	saved->mnt_ns = -1;
+	saved->cwd = -1;
+}
+
+static inline const char *tracefs_enter(void)
+{
+	struct tracefs_saved *saved = tracefs_saved();
+	static char reason[160];
+	int mnt_ns, cwd;
+
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return NULL;
+	mnt_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (mnt_ns < 0 || cwd < 0) {
+		snprintf(reason, sizeof(reason), "tracefs not mounted; saving the mount ns: %s",
+			 strerror(errno));
+		if (mnt_ns >= 0)
+			close(mnt_ns);
+		if (cwd >= 0)
+			close(cwd);
+		return reason;
+	}
+	if (unshare(CLONE_NEWNS)) {
+		snprintf(reason, sizeof(reason), "tracefs not mounted; unshare(CLONE_NEWNS): %s",
+			 strerror(errno));
+		close(mnt_ns);
+		close(cwd);
+		return reason;
+	}
+	saved->mnt_ns = mnt_ns;
+	saved->cwd = cwd;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		snprintf(reason, sizeof(reason), "tracefs not mounted; private mounts: %s",
+			 strerror(errno));
+	else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		snprintf(reason, sizeof(reason), "tracefs not mounted and cannot be: %s",
+			 strerror(errno));
+	else
+		return NULL;
+	tracefs_leave();
+	return reason;
 }
 
 #endif /* __CPUMASK_CREATE_HELPERS_H */

@@ -13,12 +13,8 @@
 #include "cpumask_create_helpers.h"
 #include "../progs/cpumask_create_common.h"
 #include "cpumask_create_kptr.skel.h"
-#include "cpumask_create_dtor.skel.h"
+#include "cpumask_create_dtor.h"
 
-/* the kptr destructor struct bpf_cpumask registers (kernel/bpf/cpumask.c) */
-#define DTOR_NAME		"bpf_cpumask_release_dtor"
-/* map and skeleton frees run from a workqueue after RCU grace periods */
-#define DTOR_WAIT_MS		5000
 #define REPLACE_MS		500
 #define REPLACE_MIN_SWAPS	100
 /* a hand-off that takes this long is a failure, not a slow machine */
@@ -39,14 +35,6 @@ static __u32 bits_base(void)
 static __u64 test_pattern(void)
 {
 	return 1ULL << (nr_cpus - 1) % 64;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static struct cpumask_create_kptr *kptr_load(void)
@@ -498,29 +486,6 @@ static void test_replace_under_readers(void)
 	ASSERT_EQ(bss->patterns_seen, (1 << NR_PATTERNS) - 1, "patterns the reader saw");
 }
 
-/* Destructor observations need fentry, and the destructor under its name. */
-static const char *dtor_unsupported(void)
-{
-	return trampoline_unsupported() ?: probe_btf_func(DTOR_NAME);
-}
-
-static struct cpumask_create_dtor *dtor_attach(void)
-{
-	struct cpumask_create_dtor *skel;
-
-	skel = cpumask_create_dtor__open();
-	if (!ASSERT_OK_PTR(skel, "dtor open"))
-		return NULL;
-	if (!ASSERT_OK(bpf_program__set_attach_target(skel->progs.count_dtor_calls, 0,
-						      DTOR_NAME), "attach target") ||
-	    !ASSERT_OK(cpumask_create_dtor__load(skel), "dtor load") ||
-	    !ASSERT_OK(cpumask_create_dtor__attach(skel), "dtor attach")) {
-		cpumask_create_dtor__destroy(skel);
-		return NULL;
-	}
-	return skel;
-}
-
 /*
  * One set of fentry programs serves every destructor subtest, attached at
  * the first one: attaching and detaching trampolines takes ~0.2 s in a TCG
@@ -544,23 +509,6 @@ static struct cpumask_create_dtor *dtor_get(void)
 			return NULL;
 	dtor_skel->bss->dtor_calls_all = 0;
 	return dtor_skel;
-}
-
-static bool watch(struct cpumask_create_dtor *dtor, __u64 mask)
-{
-	struct mask_calls calls = {};
-
-	return ASSERT_OK(bpf_map__update_elem(dtor->maps.watched, &mask, sizeof(mask),
-					      &calls, sizeof(calls), BPF_NOEXIST), "watch");
-}
-
-static struct mask_calls calls_on(struct cpumask_create_dtor *dtor, __u64 mask)
-{
-	struct mask_calls calls = {};
-
-	ASSERT_OK(bpf_map__lookup_elem(dtor->maps.watched, &mask, sizeof(mask),
-				       &calls, sizeof(calls), 0), "watched");
-	return calls;
 }
 
 /* What the destructor did to a set of watched masks, in all. */

@@ -400,69 +400,6 @@ out:
 	cpumask_create_prog_types__destroy(skel);
 }
 
-/*
- * libbpf attaches tp/ programs through tracefs. Where it is not mounted (as
- * on some hosts), mount it in a mount namespace of this process's own, made
- * private first: the mount is seen by nothing else. tracefs_leave() goes
- * back to the namespace the process came from (and its working directory,
- * which setns() resets), and the private one goes away with its mount.
- */
-static struct {
-	int mnt_ns, cwd;
-} tracefs_saved = { -1, -1 };
-
-static void tracefs_leave(void)
-{
-	if (tracefs_saved.mnt_ns < 0)
-		return;
-	ASSERT_OK(setns(tracefs_saved.mnt_ns, CLONE_NEWNS), "setns to the original mount ns");
-	ASSERT_OK(fchdir(tracefs_saved.cwd), "fchdir to the original working directory");
-	close(tracefs_saved.mnt_ns);
-	close(tracefs_saved.cwd);
-	tracefs_saved.mnt_ns = -1;
-	tracefs_saved.cwd = -1;
-}
-
-static const char *tracefs_enter(void)
-{
-	static char reason[160];
-	int mnt_ns, cwd;
-
-	if (!access("/sys/kernel/tracing/events", F_OK) ||
-	    !access("/sys/kernel/debug/tracing/events", F_OK))
-		return NULL;
-	mnt_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (mnt_ns < 0 || cwd < 0) {
-		snprintf(reason, sizeof(reason), "tracefs not mounted; saving the mount ns: %s",
-			 strerror(errno));
-		if (mnt_ns >= 0)
-			close(mnt_ns);
-		if (cwd >= 0)
-			close(cwd);
-		return reason;
-	}
-	if (unshare(CLONE_NEWNS)) {
-		snprintf(reason, sizeof(reason), "tracefs not mounted; unshare(CLONE_NEWNS): %s",
-			 strerror(errno));
-		close(mnt_ns);
-		close(cwd);
-		return reason;
-	}
-	tracefs_saved.mnt_ns = mnt_ns;
-	tracefs_saved.cwd = cwd;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		snprintf(reason, sizeof(reason), "tracefs not mounted; private mounts: %s",
-			 strerror(errno));
-	else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
-		snprintf(reason, sizeof(reason), "tracefs not mounted and cannot be: %s",
-			 strerror(errno));
-	else
-		return NULL;
-	tracefs_leave();
-	return reason;
-}
-
 static struct bpf_link *attach_perf(struct bpf_program *prog, struct perf_event_attr *attr)
 {
 	struct bpf_link *link;

@@ -160,6 +160,13 @@ struct scx_picks {
 
 enum scx_origin { SCX_ORIGIN_INIT, SCX_ORIGIN_INIT_TASK, SCX_ORIGIN_SELECT, SCX_NR_ORIGINS };
 
+/*
+ * cpumask_create_homes: what the next run of a home's program does, on up to
+ * HOME_COPIES copies of its slot (one per CPU in per-CPU maps).
+ */
+enum home_op { HOME_STORE = 1, HOME_READ, HOME_TAKE, HOME_UPDATE, HOME_DELETE, HOME_DROP };
+#define HOME_COPIES	64
+
 #ifdef __bpf__
 
 /*

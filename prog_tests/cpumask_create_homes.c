@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every home a created mask can live in, found by asking the running kernel,
+ * and every way each home can end. Each life stores a mask and a second
+ * reference to it, the witness, in a map the home's object shares with a
+ * long-lived one: the witness' reference count goes from 2 to 1 when the
+ * home drops its reference, exactly once, however the home ends. Where
+ * trampolines load, the kptr destructor is counted as well.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <test_progs.h>
+#include "cpumask_create_helpers.h"
+#include "cpumask_create_dtor.h"
+#include "cpumask_create_homes.skel.h"
+
+/* a hash's update or delete may leave the mask in freed memory until the map's free */
+#define END_WAIT_MS	2000
+/* a removed cgroup's storage goes with its css, after grace periods and a work item */
+#define OWNER_WAIT_MS	10000
+#define USER_PATTERN	0xdeadbeefdeadbeefULL
+
+enum end {
+	LIFE,		/* store, read, take back, release */
+	PROG_UPDATE,	/* bpf_map_update_elem() over the slot */
+	USER_UPDATE,	/* the same from user space, kptr bytes set to USER_PATTERN */
+	PROG_DELETE,
+	USER_DELETE,
+	OWNER_EXIT,	/* the task exits, the cgroup is removed */
+	DROP,		/* bpf_obj_drop() of the object holding the mask */
+	MAP_FREE,	/* the object holding the map is destroyed */
+	NR_ENDS,
+};
+
+static const char * const end_names[NR_ENDS] = {
+	"life", "prog_update", "user_update", "prog_delete", "user_delete", "owner_exit",
+	"drop", "map_free",
+};
+
+#define E(x)		(1U << (x))
+#define ARRAY_ENDS	(E(LIFE) | E(PROG_UPDATE) | E(USER_UPDATE) | E(MAP_FREE))
+#define HASH_ENDS	(ARRAY_ENDS | E(PROG_DELETE) | E(USER_DELETE))
+#define STORAGE_ENDS	(E(LIFE) | E(USER_UPDATE) | E(PROG_DELETE) | E(USER_DELETE) | \
+			 E(OWNER_EXIT) | E(MAP_FREE))
+#define OBJ_ENDS	(E(LIFE) | E(DROP) | E(MAP_FREE))
+
+enum { PERCPU = 1, TRACEPOINT = 2, OUTER = 4, TASK = 8, CGRP = 16 };
+
+/* A home: program home_<name> (none: probed only), map <name>_home. */
+struct home {
+	const char *name;
+	unsigned int flags, ends;
+	bool probe_only;
+	/* set by the probe */
+	const char *refused;
+	char why[160];
+};
+
+static struct home homes[] = {
+	{ "array", 0, ARRAY_ENDS },
+	{ "percpu_array", PERCPU, ARRAY_ENDS },
+	{ "hash", 0, HASH_ENDS },
+	{ "percpu_hash", PERCPU, HASH_ENDS },
+	{ "lru_hash", 0, HASH_ENDS },
+	{ "lru_percpu_hash", PERCPU, HASH_ENDS },
+	{ "task", TRACEPOINT | TASK, STORAGE_ENDS },
+	{ "cgrp", TRACEPOINT | CGRP, STORAGE_ENDS },
+	{ "inode", 0, 0, true },
+	{ "sk", 0, 0, true },
+	{ "array_of_maps", OUTER, E(LIFE) | E(USER_UPDATE) | E(MAP_FREE) },
+	{ "hash_of_maps", OUTER, E(LIFE) | E(USER_DELETE) | E(MAP_FREE) },
+	{ "obj", 0, OBJ_ENDS },
+	{ "list", 0, OBJ_ENDS },
+	{ "rbtree", 0, OBJ_ENDS },
+};
+
+/* the witnesses' object: loaded once, its witness map shared with every home's */
+static struct cpumask_create_homes *wit;
+static struct cpumask_create_dtor *dtor;
+static const char *tracefs_why;
+static int nr_cpus;
+
+/* One life in one home: its own object, so that nothing left in it reaches the next. */
+struct life {
+	struct home *h;
+	struct cpumask_create_homes *skel;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int n;			/* copies of the slot */
+	int key_fd;		/* the owner's fd: storage maps' key */
+	pid_t pid;		/* task storage's owner */
+	char cgroup[256];	/* cgroup storage's owner, a cgroup of the test's own */
+	__u32 inner[3];		/* inner map's BTF key and value ids, value size */
+};
+
+/* the verifier's log of the last load; a full one, or the load fails with ENOSPC */
+static char verifier_log[1 << 18];
+
+/* The verifier's reason: its log's last line but the statistics. */
+static const char *last_line(char *log)
+{
+	char *p;
+
+	for (;;) {
+		while (*log && log[strlen(log) - 1] == '\n')
+			log[strlen(log) - 1] = '\0';
+		p = strrchr(log, '\n');
+		p = p ? p + 1 : log;
+		if (p == log || (strncmp(p, "processed ", 10) &&
+				 strncmp(p, "verification time", 17)))
+			return p;
+		*p = '\0';
+	}
+}
+
+/* The home's maps and program only (with the shared witness map); NULL: why. */
+static const char *open_home(struct life *l)
+{
+	static char why[160];
+	struct bpf_map *m;
+	char name[64];
+	int err;
+
+	l->skel = cpumask_create_homes__open();
+	if (!l->skel)
+		return "open failed";
+	snprintf(name, sizeof(name), "%s_home", l->h->name);
+	bpf_object__for_each_map(m, l->skel->obj) {
+		bool mine = !strcmp(bpf_map__name(m), name);
+
+		if (mine)
+			l->map = m;
+		if (!bpf_map__is_internal(m))
+			bpf_map__set_autocreate(m, mine || m == l->skel->maps.witness);
+	}
+	snprintf(name, sizeof(name), "home_%s", l->h->name);
+	l->prog = autoload_only(l->skel->obj, l->h->probe_only ? NULL : name, verifier_log,
+				sizeof(verifier_log));
+	/* libbpf frees an outer map's template once it made the map */
+	m = l->map ? bpf_map__inner_map(l->map) : NULL;
+	if (m) {
+		l->inner[0] = bpf_map__btf_key_type_id(m);
+		l->inner[1] = bpf_map__btf_value_type_id(m);
+		l->inner[2] = bpf_map__value_size(m);
+	}
+	if (wit && bpf_map__reuse_fd(l->skel->maps.witness, bpf_map__fd(wit->maps.witness)))
+		return "reuse witness";
+	l->skel->bss->nr_copies = l->n;
+	l->skel->bss->target_pid = syscall(SYS_gettid);
+	verifier_log[0] = '\0';
+	err = cpumask_create_homes__load(l->skel);
+	if (err) {
+		snprintf(why, sizeof(why), "load: %s%s%s", strerror(-err),
+			 verifier_log[0] ? ": " : "", last_line(verifier_log));
+		return why;
+	}
+	if ((l->h->flags & TRACEPOINT) && cpumask_create_homes__attach(l->skel)) {
+		snprintf(why, sizeof(why), "attach: %s", strerror(errno));
+		return why;
+	}
+	return NULL;
+}
+
+/* An inner array for key 0 of an outer map, from the outer map's template. */
+static bool put_inner(struct life *l)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .btf_fd = bpf_object__btf_fd(l->skel->obj),
+		    .btf_key_type_id = l->inner[0], .btf_value_type_id = l->inner[1]);
+	__u32 key = 0;
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "homes_inner", 4, l->inner[2], 1, &opts);
+	if (!ASSERT_OK_FD(fd, "inner map"))
+		return false;
+	/* the outer map holds the only reference: removing it frees the inner one */
+	err = bpf_map_update_elem(bpf_map__fd(l->map), &key, &fd, BPF_ANY);
+	close(fd);
+	return ASSERT_OK(err, "inner map into the outer");
+}
+
+static void close_home(struct life *l)
+{
+	cpumask_create_homes__destroy(l->skel);
+	l->skel = NULL;
+	if (l->key_fd >= 0)
+		close(l->key_fd);
+	l->key_fd = -1;
+	if (l->cgroup[0])
+		rmdir(l->cgroup);
+	l->cgroup[0] = '\0';
+}
+
+/* Run the home's program once with @op; for a storage, in the owner's getppid(). */
+static bool run_op(struct life *l, enum home_op op)
+{
+	struct cpumask_create_homes__bss *bss = l->skel->bss;
+	__u32 runs = bss->runs;
+
+	bss->op = op;
+	bss->found = 0;
+	bss->held = 0;
+	if (l->h->flags & TRACEPOINT) {
+		if (l->pid && !ASSERT_OK(kill(l->pid, SIGUSR1), "wake the owner"))
+			return false;
+		if (!l->pid)
+			syscall(SYS_getppid);
+		/* the owner's getppid() runs the program */
+		for (int i = 0; l->pid && bss->runs == runs && i < 500; i++)
+			usleep(10000);
+	} else if (!run_prog_ok(l->prog)) {
+		return false;
+	}
+	return ASSERT_EQ(bss->runs, runs + 1, "the home's program ran") &&
+	       ASSERT_EQ(bss->err, 0, "error line in the home's program");
+}
+
+/* The witnesses' reference counts, into @refs; quiet, as it polls */
+static bool witness_refs(int n, int *refs)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	__u32 runs = wit->bss->runs;
+	int err;
+
+	wit->bss->op = HOME_READ;
+	wit->bss->nr_copies = n;
+	err = bpf_prog_test_run_opts(bpf_program__fd(wit->progs.witness_refs), &opts);
+	if (err || wit->bss->runs != runs + 1 || wit->bss->err) {
+		PRINT_FAIL("%s: err %d, runs %u, error line %d\n", __func__, err,
+			   wit->bss->runs - runs, wit->bss->err);
+		return false;
+	}
+	memcpy(refs, wit->bss->refs, n * sizeof(*refs));
+	return true;
+}
+
+/*
+ * Wait (up to @ms) until @want copies' witnesses hold the last reference;
+ * the others must hold one of two. Returns how many hold it.
+ */
+static int wait_dropped(int n, int want, int ms)
+{
+	long long deadline = now_ms() + ms;
+	int refs[HOME_COPIES], i, dropped;
+
+	for (;;) {
+		if (!witness_refs(n, refs))
+			return -1;
+		for (i = 0, dropped = 0; i < n; i++) {
+			if (refs[i] != 1 && refs[i] != 2) {
+				PRINT_FAIL("copy %d: witness refs %d, not 1 or 2\n", i, refs[i]);
+				return -1;
+			}
+			dropped += refs[i] == 1;
+		}
+		if (dropped >= want || now_ms() >= deadline)
+			return dropped;
+		usleep(10000);
+	}
+}
+
+/* The home's slots as user space reads them: the kptr reads as zero. */
+static void check_user_view(struct life *l, const void *key)
+{
+	size_t size = bpf_map__value_size(l->map), stride = (size + 7) / 8 * 8;
+	__u64 value[HOME_COPIES] = {};
+	int i;
+
+	if (!ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(l->map), key, value), "user lookup"))
+		return;
+	for (i = 0; i < l->n; i++)
+		ASSERT_EQ(value[i * stride / 8], 0, "user space reads the kptr as 0");
+	/* the mask is there all the same */
+	if (run_op(l, HOME_READ))
+		ASSERT_EQ(l->skel->bss->found, l->n, "slots holding the mask after the lookup");
+	for (i = 0; i < l->n; i++)
+		value[i * stride / 8] = USER_PATTERN;
+	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(l->map), key, value, BPF_EXIST),
+		  "user update");
+}
+
+/* The highest CPU the test may run on, if not the only one: NULL, or why not. */
+static const char *last_cpu(int *last)
+{
+	cpu_set_t set;
+	int cpu;
+
+	*last = -1;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return "sched_getaffinity failed";
+	for (cpu = 0; cpu < nr_cpus && cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			*last = cpu;
+	return CPU_COUNT(&set) > 1 && *last > 0 ? NULL : "needs two CPUs to run on";
+}
+
+/* The owner of a task's storage: a child that calls getppid() at each SIGUSR1. */
+static void on_usr1(int sig)
+{
+	syscall(SYS_getppid);
+}
+
+static pid_t start_owner(void)
+{
+	pid_t pid, parent = getpid();
+	int ready[2];
+	char c;
+
+	if (!ASSERT_OK(pipe(ready), "pipe"))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		/* never outlives the test, even one killed */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		signal(SIGUSR1, on_usr1);
+		close(ready[0]);
+		close(ready[1]);	/* the handler is set */
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &c, 1) < 0)
+		pid = -1;
+	close(ready[0]);
+	return pid;
+}
+
+static void stop_owner(struct life *l)
+{
+	if (l->pid <= 0)
+		return;
+	kill(l->pid, SIGKILL);
+	waitpid(l->pid, NULL, 0);
+	l->pid = 0;
+}
+
+/* Where cgroup v2 is mounted, and the test's cgroup in it: NULL if nowhere. */
+static const char *cgroup2_dir(void)
+{
+	static char dir[200];
+	char line[512], mnt[200], own[200] = "", fs[32];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	dir[0] = '\0';
+	/* mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTIONS [TAGS] - FSTYPE ... */
+	while (f && !dir[0] && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %199s %*s%*[^-]- %31s", mnt, fs) == 2 &&
+		    !strcmp(fs, "cgroup2"))
+			snprintf(dir, sizeof(dir), "%s", mnt);
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/cgroup", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3) && strcmp(line, "0::/\n"))
+			snprintf(own, sizeof(own), "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
+	if (f)
+		fclose(f);
+	if (dir[0])
+		strncat(dir, own, sizeof(dir) - strlen(dir) - 1);
+	return dir[0] ? dir : NULL;
+}
+
+/* A cgroup of the test's own under its current one, as storage's owner; its fd and id. */
+static bool make_cgroup(struct life *l)
+{
+	const char *dir = cgroup2_dir();
+	struct stat st;
+
+	if (skip_because(dir ? NULL : "no cgroup v2 mount"))
+		return false;
+	snprintf(l->cgroup, sizeof(l->cgroup), "%s/cpumask_homes_%d", dir, getpid());
+	if (!ASSERT_OK(mkdir(l->cgroup, 0755), "mkdir cgroup")) {
+		l->cgroup[0] = '\0';
+		return false;
+	}
+	l->key_fd = open(l->cgroup, O_RDONLY | O_DIRECTORY);
+	if (!ASSERT_OK_FD(l->key_fd, "cgroup fd") || !ASSERT_OK(fstat(l->key_fd, &st), "stat"))
+		return false;
+	l->skel->bss->target_cgid = st.st_ino;
+	return true;
+}
+
+/* What was watched of one life, for the destructor's count. */
+static void watch_masks(__u64 *masks, int n)
+{
+	int i;
+
+	for (i = 0; dtor && i < n; i++)
+		watch(dtor, masks[i]);
+}
+
+static void run_life(struct home *h, enum end end)
+{
+	struct life l = { .h = h, .key_fd = -1 };
+	__u64 masks[HOME_COPIES] = {};
+	__u32 key = 0, found = 0;
+	const void *ukey = &key;
+	int dropped, i, cpu = -1, refs[HOME_COPIES];
+	const char *why;
+	cpu_set_t saved;
+	__u64 held = 0;
+
+	if (skip_because(h->refused))
+		return;
+	l.n = h->flags & PERCPU ? nr_cpus : 1;
+	why = open_home(&l);
+	if (why) {
+		PRINT_FAIL("load the home: %s\n", why);
+		goto out;
+	}
+	if (h->flags & OUTER && !put_inner(&l))
+		goto out;
+	if (h->flags & CGRP && !make_cgroup(&l))
+		goto out;
+	if (h->flags & TASK && end == OWNER_EXIT) {
+		l.pid = start_owner();
+		if (!ASSERT_GT(l.pid, 0, "fork the owner"))
+			goto out;
+		l.skel->bss->target_pid = l.pid;
+	}
+	if (h->flags & TASK) {
+		l.key_fd = syscall(SYS_pidfd_open, l.pid ?: getpid(), 0);
+		if (!ASSERT_OK_FD(l.key_fd, "pidfd"))
+			goto out;
+	}
+	if (h->flags & (TASK | CGRP))
+		ukey = &l.key_fd;
+
+	if (!run_op(&l, HOME_STORE) ||
+	    !ASSERT_EQ(wait_dropped(l.n, 0, 0), 0, "stored: two references each"))
+		goto out;
+	memcpy(masks, wit->bss->masks, l.n * sizeof(*masks));
+	watch_masks(masks, l.n);
+	if (!run_op(&l, HOME_READ) || !ASSERT_EQ(l.skel->bss->found, l.n, "read: the stored mask"))
+		goto out;
+
+	switch (end) {
+	case LIFE:
+		if (!run_op(&l, HOME_TAKE) || !ASSERT_EQ(l.skel->bss->found, l.n, "taken"))
+			goto out;
+		break;
+	case PROG_UPDATE:
+		/* a per-CPU map's: on another CPU than the first, whose copy it must leave */
+		if (l.n > 1 && !skip_because(last_cpu(&cpu)) &&
+		    save_affinity(&saved) && pin_to_cpu(cpu)) {
+			run_op(&l, HOME_UPDATE);
+			restore_affinity(&saved);
+		} else if (l.n == 1) {
+			run_op(&l, HOME_UPDATE);
+		}
+		break;
+	case USER_UPDATE:
+		if (h->flags & OUTER)
+			put_inner(&l);	/* a new inner map replaces the one holding the mask */
+		else
+			check_user_view(&l, ukey);
+		break;
+	case PROG_DELETE:
+		run_op(&l, HOME_DELETE);
+		break;
+	case USER_DELETE:
+		ASSERT_OK(bpf_map_delete_elem(bpf_map__fd(l.map), ukey), "user delete");
+		break;
+	case OWNER_EXIT:
+		if (h->flags & TASK)
+			stop_owner(&l);
+		else if (ASSERT_OK(rmdir(l.cgroup), "rmdir cgroup"))
+			l.cgroup[0] = '\0';
+		break;
+	case DROP:
+		run_op(&l, HOME_DROP);
+		break;
+	case MAP_FREE:
+		cpumask_create_homes__destroy(l.skel);
+		l.skel = NULL;
+		break;
+	default:
+		break;
+	}
+	if (l.skel && end != OWNER_EXIT) {
+		/* whatever the slot holds now: nothing, or the mask stored */
+		if (!run_op(&l, HOME_READ))
+			goto out;
+		found = l.skel->bss->found;
+		held = l.skel->bss->held;
+		if (cpu >= 0)
+			ASSERT_EQ(held | 1ULL << cpu, ~0ULL >> (64 - l.n),
+				  "copies a program's update on one CPU leaves");
+	}
+	dropped = wait_dropped(l.n, l.n - found, end == OWNER_EXIT ? OWNER_WAIT_MS :
+			       end == MAP_FREE ? DTOR_WAIT_MS : END_WAIT_MS);
+	printf("%s/%s: %u of %d copies still in the slot, %d dropped%s\n", h->name,
+	       end_names[end], found, l.n, dropped,
+	       dropped >= 0 && dropped < l.n - found ? ", the rest at the map's free" : "");
+	if (dropped < 0 || !ASSERT_LE(dropped, l.n - found, "dropped only what left the slot"))
+		goto out;
+	if (end == LIFE || end == OWNER_EXIT || end == MAP_FREE || end == DROP)
+		ASSERT_EQ(dropped, l.n - found, "dropped when the home ended");
+	/* a copy still holding its mask holds its reference too */
+	if (!witness_refs(l.n, refs))
+		goto out;
+	for (i = 0; i < l.n; i++)
+		if (held & 1ULL << i && !ASSERT_EQ(refs[i], 2, "refs of a mask still held"))
+			printf("copy %d\n", i);
+	/* the rest: taken back, or dropped by the map's free at the latest */
+	if (found && !run_op(&l, HOME_TAKE))
+		goto out;
+	close_home(&l);
+	stop_owner(&l);
+	ASSERT_OK(kern_sync_rcu(), "kern_sync_rcu");
+	ASSERT_EQ(wait_dropped(l.n, l.n, DTOR_WAIT_MS), l.n, "every copy dropped exactly once");
+	if (dtor) {
+		__u32 calls = 0, want = end == LIFE ? 0 : l.n - found;
+
+		for (i = 0; i < l.n; i++)
+			calls += calls_on(dtor, masks[i]).dtor_calls;
+		ASSERT_EQ(calls, want, "destructor calls");
+	}
+out:
+	stop_owner(&l);
+	close_home(&l);
+	if (wit) {
+		wit->bss->op = HOME_TAKE;
+		wit->bss->nr_copies = HOME_COPIES;
+		run_prog_ok(wit->progs.witness_refs);
+	}
+	for (i = 0; dtor && i < HOME_COPIES && masks[i]; i++)
+		bpf_map__delete_elem(dtor->maps.watched, &masks[i], sizeof(masks[i]), 0);
+}
+
+/* Which homes this kernel accepts: each one's maps and program loaded alone. */
+static void probe_homes(void)
+{
+	const char *why;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(homes); i++) {
+		struct life l = { .h = &homes[i], .key_fd = -1, .n = 1 };
+
+		why = homes[i].flags & TRACEPOINT ? tracefs_why : NULL;
+		why = why ?: open_home(&l);
+		if (why) {
+			snprintf(homes[i].why, sizeof(homes[i].why), "%s", why);
+			homes[i].refused = homes[i].why;
+		}
+		close_home(&l);
+		/* a home only probed: its map is made, but no program here reaches it */
+		printf("home: %s: %s%s%s%s\n", homes[i].name, why ? "refused (" : "accepted",
+		       why ?: "", why ? ")" : "", homes[i].probe_only && !why ? " (map only)" : "");
+	}
+}
+
+/* The witnesses' object: the witness map and witness_refs only. */
+static struct cpumask_create_homes *witness_load(void)
+{
+	struct cpumask_create_homes *skel = cpumask_create_homes__open();
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return NULL;
+	bpf_object__for_each_map(m, skel->obj)
+		bpf_map__set_autocreate(m, bpf_map__is_internal(m) || m == skel->maps.witness);
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, p == skel->progs.witness_refs);
+	if (!ASSERT_OK(cpumask_create_homes__load(skel), "witness load")) {
+		cpumask_create_homes__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+void serial_test_cpumask_create_homes(void)
+{
+	char name[64];
+	int i, e;
+
+	if (skip_because(cpumask_create_unsupported()))
+		return;
+	nr_cpus = libbpf_num_possible_cpus();
+	if (!ASSERT_GT(nr_cpus, 0, "nr_cpus") || !ASSERT_LE(nr_cpus, HOME_COPIES, "nr_cpus"))
+		return;
+	wit = witness_load();
+	if (!wit)
+		return;
+	/* task and cgroup storage are reached from a tracepoint */
+	tracefs_why = tracefs_enter();
+	probe_homes();
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_map_lookup_percpu_elem,
+				    NULL) <= 0)
+		for (i = 0; i < ARRAY_SIZE(homes); i++)
+			if (homes[i].flags & PERCPU)
+				homes[i].refused = "bpf_map_lookup_percpu_elem missing";
+	printf("destructor: %s\n", dtor_unsupported() ?: "counted");
+	if (!dtor_unsupported())
+		dtor = dtor_attach();
+	for (i = 0; i < ARRAY_SIZE(homes); i++)
+		for (e = 0; e < NR_ENDS; e++) {
+			if (!(homes[i].ends & E(e)))
+				continue;
+			snprintf(name, sizeof(name), "%s_%s", homes[i].name, end_names[e]);
+			if (test__start_subtest(name))
+				run_life(&homes[i], e);
+		}
+	cpumask_create_dtor__destroy(dtor);
+	dtor = NULL;
+	cpumask_create_homes__destroy(wit);
+	wit = NULL;
+	tracefs_leave();
+}
