@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <glob.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -365,6 +366,24 @@ static const char *cgroup2_dir(void)
 	return dir[0] ? dir : NULL;
 }
 
+/* Cgroups a killed run left behind: their test process is gone. */
+static void remove_stale_cgroups(const char *dir)
+{
+	char path[300];
+	glob_t g;
+	size_t i;
+	int pid;
+
+	snprintf(path, sizeof(path), "%s/cpumask_homes_*", dir);
+	if (glob(path, GLOB_ONLYDIR, NULL, &g))
+		return;
+	for (i = 0; i < g.gl_pathc; i++)
+		if (sscanf(strrchr(g.gl_pathv[i], '/'), "/cpumask_homes_%d", &pid) == 1 &&
+		    kill(pid, 0) && errno == ESRCH)
+			rmdir(g.gl_pathv[i]);
+	globfree(&g);
+}
+
 /* A cgroup of the test's own under its current one, as storage's owner; its fd and id. */
 static bool make_cgroup(struct life *l)
 {
@@ -373,6 +392,7 @@ static bool make_cgroup(struct life *l)
 
 	if (skip_because(dir ? NULL : "no cgroup v2 mount"))
 		return false;
+	remove_stale_cgroups(dir);
 	snprintf(l->cgroup, sizeof(l->cgroup), "%s/cpumask_homes_%d", dir, getpid());
 	if (!ASSERT_OK(mkdir(l->cgroup, 0755), "mkdir cgroup")) {
 		l->cgroup[0] = '\0';
