@@ -69,10 +69,7 @@ start=$SECONDS
 PATCH_DIR=$work/patches "$repo/scripts/patch.sh" "$kdir" > "$work/logs/patch.log" 2>&1 ||
 	{ tail -n 20 "$work/logs/patch.log" >&2; tree_die "the patch lane failed"; }
 
-# 2. The own kernel, with what upstream's runner needs and bpf_testmod for
-# its struct_ops tests, in a build directory of its own.
-export KBUILD_FRAGMENT=$repo/scripts/kernel-upstream.config
-export KBUILD_DIR=$CACHE/kbuild/$name-upstream
+# 2. The own kernel, with bpf_testmod for upstream's struct_ops tests.
 image=$(KBUILD_TESTMOD=1 "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
 	tree_die "the own kernel does not build (log: $work/logs/kernel.log)"
 kbuild=${image%/arch/x86/boot/bzImage}

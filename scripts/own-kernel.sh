@@ -21,7 +21,6 @@
 # what upstream's test_progs (TEST_PROGS=) needs for its struct_ops tests.
 #
 # Environment: KBUILD_JOBS (default 2), KBUILD_DIR (the O= directory),
-# KBUILD_FRAGMENT (one more config fragment, e.g. scripts/kernel-upstream.config),
 # KBUILD_OVERLAY=PATH:FILE (build as if the tree's PATH held FILE: FILE is
 # bind-mounted over it in a private mount namespace, so the tree itself is
 # never written; scripts/mutants.sh seeds its bugs this way), and what
@@ -31,7 +30,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$repo/scripts/lib.sh"
 KBUILD_JOBS=${KBUILD_JOBS:-2}
-FRAGMENTS=("$repo/config" "$repo/scripts/kernel-guest.config" ${KBUILD_FRAGMENT:+"$KBUILD_FRAGMENT"})
+FRAGMENTS=("$repo/config" "$repo/scripts/kernel-guest.config")
 
 build_only=0
 if [ "${1:-}" = --build ]; then
