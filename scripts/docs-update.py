@@ -237,6 +237,8 @@ def add(lane, path):
 def write(lane):
     d = os.path.join(DATA, lane)
     names = sorted(os.listdir(d)) if os.path.isdir(d) else []
+    if not names:
+        return
     records = []
     for n in names:
         with open(os.path.join(d, n)) as f:
@@ -245,6 +247,7 @@ def write(lane):
                                 for x in r["kernel"].replace("-", ".").replace("+", ".").split(".")])
     with open(os.path.join(REPO, "docs", lane + ".md"), "w") as f:
         f.write("\n".join(PAGES[lane](records)))
+    print(f"docs-update: docs/{lane}.md")
 
 
 def series(release):
@@ -308,7 +311,6 @@ def main(argv):
         lanes = list(PAGES)
     for lane in lanes:
         write(lane)
-        print(f"docs-update: docs/{lane}.md")
 
 
 if __name__ == "__main__":
