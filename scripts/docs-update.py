@@ -6,15 +6,19 @@
     scripts/docs-update.py kselftest RECORD...   ($VM_LOGS/*-kselftest.json)
     scripts/docs-update.py vm-points VM_JSON     (build/vm.json of ./run.sh --vm points)
     scripts/docs-update.py upstream JSON         (marginal.json of ./run.sh --marginal)
+    scripts/docs-update.py mutants JSON...       (mutants.json of ./run.sh --mutants, full or subset)
     scripts/docs-update.py                       (rewrite every page from docs/data)
     scripts/docs-update.py --check VM_JSON       (does docs/vm-points.md cover that run?)
 
 Each record is kept in docs/data/LANE/KERNEL.json, stamped with the date
 and this machine when it is added (run it where the lane ran), and the
 lane's page docs/LANE.md is rewritten from all of that lane's records:
-the newest per kernel. Nothing in those pages is typed by hand.
+the newest per kernel. Nothing in those pages is typed by hand. Mutants rows are merged
+by name into docs/data/mutants/SERIES.json.
 """
+import collections
 import datetime
+import glob
 import json
 import os
 import platform
@@ -211,6 +215,69 @@ def upstream_page(records):
     return out
 
 
+RUN = ("date", "tree", "release", "machine", "test_progs_args", "subset", "run_seconds")
+
+
+def mutant_rows(series):
+    """A series' mutant rows, less those whose patch is gone from mutants/."""
+    with open(os.path.join(DATA, "mutants", series + ".json")) as f:
+        rows = json.load(f)["mutants"]
+    return [r for r in rows if os.path.exists(os.path.join(REPO, "mutants", r["mutant"] + ".patch"))]
+
+
+def add_mutants(path, run):
+    if not isinstance(run.get("mutants"), list) or "series" not in run:
+        sys.exit(f"docs-update: {path}: not the mutants lane's JSON")
+    p = os.path.join(DATA, "mutants", run["series"] + ".json")
+    rows = {r["mutant"]: r for r in (mutant_rows(run["series"]) if os.path.exists(p) else [])}
+    for m in run["mutants"]:
+        rows[m["mutant"]] = dict(m, run_seconds=run["seconds"], **{k: run[k] for k in RUN[:-1]})
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    rec = {"series": run["series"], "mutants": [rows[k] for k in sorted(rows)]}
+    with open(p, "w") as f:
+        json.dump(rec, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def mutants_page(series, rows):
+    runs = collections.Counter(tuple(r[k] for k in RUN) for r in rows)
+    key = max(runs, key=lambda k: (runs[k], k[0]))
+    main = dict(zip(RUN, key))
+    shown = lambda r: (r["date"], r["release"], r["machine"], f"test_progs {r['test_progs_args']}"
+                       if r["test_progs_args"] else "the whole suite")
+    out = ["<!-- SPDX-License-Identifier: GPL-2.0 -->", f"# Mutants, {series} tree", "",
+           "Written by `scripts/docs-update.py` from the JSON of `./run.sh --mutants` "
+           f"(scripts/mutants.sh) in `docs/data/mutants/{series}.json`: {main['date']}, "
+           f"tree {main['tree']} ({main['release']}), {main['machine']}"
+           + (f"; only MUTANTS=\"{main['subset']}\"" if main["subset"] else "; every mutant")
+           + f"; {shown(main)[3]}. Each mutant is one seeded bug (mutants/NAME.patch); caught means"
+           " test_progs failed in a guest running the mutated kernel (the tests that failed are named)"
+           " or the guest oopsed, warned or hung (in brackets). The verifier rules are listed with the"
+           " programs that prove them in docs/verifier-rules.md."
+           + (" A row of another run names its date, and its release, machine or test_progs"
+              " arguments where they differ." if len(runs) > 1 else ""), "",
+           "| mutant | file | rule it breaks | verdict | tests that failed |", "|---|---|---|---|---|"]
+    for r in rows:
+        note = ", ".join(x for i, x in enumerate(shown(r)) if i == 0 or x != shown(main)[i])
+        note = f" ({note})" if tuple(r[k] for k in RUN) != key else ""
+        out.append(f"| {r['mutant']} | {r['file'].removeprefix('kernel/bpf/')} | {r['rule']} | "
+                   f"{r['verdict']}{note} | {', '.join(r['failed'])} |")
+    n = lambda v: sum(r["verdict"].startswith(v) for r in rows)
+    out += ["", f"Score: {n('caught')} of {len(rows)} caught, {n('survived, justified')} survived"
+            f" (justified), {n('SURVIVED')} survived, {n('skipped')} skipped, {n('error')} errors;"
+            f" {sum(k[-1] for k in runs)} s in all" + (f" over {len(runs)} runs." if len(runs) > 1 else "."), ""]
+    return out
+
+
+def write_mutants():
+    records = {os.path.basename(p)[:-5]: mutant_rows(os.path.basename(p)[:-5])
+               for p in sorted(glob.glob(os.path.join(DATA, "mutants", "*.json")))}
+    for page, lines in [(f"mutants-{s}", mutants_page(s, rows)) for s, rows in records.items()]:
+        with open(os.path.join(REPO, "docs", page + ".md"), "w") as f:
+            f.write("\n".join(lines))
+        print(f"docs-update: docs/{page}.md")
+
+
 PAGES = {"bench": bench_page, "kselftest": kselftest_page, "vm-points": vm_points_page,
          "upstream": upstream_page}
 
@@ -221,6 +288,8 @@ def add(lane, path):
             recs = json.load(f)
     except (OSError, ValueError) as e:
         sys.exit(f"docs-update: {path}: {e}")
+    if lane == "mutants":
+        return add_mutants(path, recs)
     recs = list(vm_records(path, recs)) if lane == "vm-points" else [recs]
     for rec in recs:
         if "kernel" not in rec:
@@ -299,8 +368,8 @@ def main(argv):
     if len(argv) == 3 and argv[1] == "--check":
         check_points(argv[2])
         return
-    if len(argv) > 1 and argv[1] not in PAGES:
-        sys.exit(f"usage: {argv[0]} [{'|'.join(PAGES)} JSON...]")
+    if len(argv) > 1 and argv[1] not in list(PAGES) + ["mutants"]:
+        sys.exit(f"usage: {argv[0]} [{'|'.join(PAGES)}|mutants JSON...]")
     if len(argv) > 1:
         if len(argv) < 3:
             sys.exit(f"docs-update: {argv[1]}: which JSON?")
@@ -308,9 +377,9 @@ def main(argv):
             add(argv[1], path)
         lanes = [argv[1]]
     else:
-        lanes = list(PAGES)
+        lanes = list(PAGES) + ["mutants"]
     for lane in lanes:
-        write(lane)
+        write_mutants() if lane == "mutants" else write(lane)
 
 
 if __name__ == "__main__":

@@ -22,12 +22,13 @@
 # reported as justified, with WHY. Exits 0 only if every mutant that
 # applies is caught or justified.
 #
-# The table (mutant, file, rule, verdict, tests that failed) is printed,
-# kept as JSON beside the logs, and written from that JSON to
-# docs/mutants-SERIES.md with the date, tree and machine.
+# The table (mutant, file, rule, verdict, tests that failed) is printed and
+# kept as JSON beside the logs, which scripts/docs-update.py merges by mutant
+# into docs/data/mutants/SERIES.json, whence docs/mutants-SERIES.md (each
+# row with its run's date, tree and machine).
 #
 # Environment: MUTANTS (numbers to run, e.g. "01 18"; default all; a subset
-# writes its table beside its JSON, never over the whole set's in docs/),
+# replaces only its mutants' rows in docs/),
 # MUTANTS_VM (what boots a kernel and runs the tests, called as vm.sh is:
 # IMAGE -- ARGS; another runner's results go to MUTANTS_NAME.json beside
 # this lane's, never to docs/), and what own-kernel.sh and vm.sh read.
@@ -142,7 +143,7 @@ table() {
 	 then " (\(.mutants | length) of the \(.selected) selected mutants run so far)." else "." end)' "$json"
 }
 
-# write: the JSON of the mutants run so far, and its table in docs/.
+# write: the JSON of the mutants run so far.
 write() {
 	jq -s --arg tree "$kdir" --arg series "$series" --arg release "$release" \
 	      --arg date "$(date -u '+%Y-%m-%d %H:%M UTC')" --arg machine "$machine" \
@@ -151,22 +152,6 @@ write() {
 	      '{tree: $tree, series: $series, release: $release, date: $date, machine: $machine,
 		seconds: ($seconds | tonumber), test_progs_args: $args,
 		selected: ($selected | tonumber), subset: $subset, mutants: .}' "$rows" > "$json"
-	{
-		echo "<!-- SPDX-License-Identifier: GPL-2.0 -->"
-		echo "# Mutants, $series tree"
-		echo
-		jq -r '"Written by `./run.sh --mutants` (scripts/mutants.sh) from its JSON: \(.date), " +
-		       "tree \(.tree) (\(.release)), \(.machine)" +
-		       (if .subset != "" then "; only MUTANTS=\"\(.subset)\"" else "; every mutant" end) +
-		       (if .test_progs_args != "" then "; test_progs \(.test_progs_args)"
-			else "; the whole suite" end) +
-		       ". Each mutant is one seeded bug (mutants/NAME.patch); caught means test_progs " +
-		       "failed in a guest running the mutated kernel (the tests that failed are named) " +
-		       "or the guest oopsed, warned or hung (in brackets). The verifier rules are listed " +
-		       "with the programs that prove them in docs/verifier-rules.md."' "$json"
-		echo
-		table
-	} > "$doc"
 }
 
 targs=("$@")
@@ -174,9 +159,7 @@ machine="$(uname -m), $(nproc) CPUs, $(free -g | awk '/^Mem:/ { print $2 }') GiB
 release=$(awk -v s="$series" '$1 == "SUBLEVEL" { print s "." $3; exit }' "$kdir/Makefile")
 vm=${MUTANTS_VM:-$repo/scripts/vm.sh}
 tag=${MUTANTS_NAME:-mutants}
-doc=$repo/docs/mutants-$series.md
 json=$work/$tag.json
-[ -z "${MUTANTS:-}" ] && [ -z "${MUTANTS_VM:-}" ] || doc=$work/$tag-$series.md
 rows=$work/$tag.rows.jsonl
 logs=$work/logs/$tag
 mkdir -p "$logs"
@@ -230,7 +213,7 @@ done
 
 echo
 table
-echo "mutants: table written to $doc" >&2
+[ -n "${MUTANTS_VM:-}" ] || "$repo/scripts/docs-update.py" mutants "$json" >&2
 jq -e '(.mutants | length) as $n |
        [.mutants[] | select(.verdict | test("^(caught|survived, justified|skipped)"))] |
        length == $n' "$json" >/dev/null
