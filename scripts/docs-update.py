@@ -14,14 +14,16 @@ Each record is kept in docs/data/LANE/KERNEL.json, stamped with the date
 and this machine when it is added (run it where the lane ran), and the
 lane's page docs/LANE.md is rewritten from all of that lane's records:
 the newest per kernel. Nothing in those pages is typed by hand. Mutants rows are merged
-by name into docs/data/mutants/SERIES.json.
+by name into docs/data/mutants/SERIES.json, whence also docs/earn.md.
 """
 import collections
 import datetime
 import glob
+import itertools
 import json
 import os
 import platform
+import re
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -269,10 +271,80 @@ def mutants_page(series, rows):
     return out
 
 
+def rules():
+    out, cols = [], None
+    with open(os.path.join(REPO, "docs", "verifier-rules.md")) as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not line.startswith("|"):
+                cols = None
+            elif any(c.startswith("refusing program") for c in cells):
+                cols = [i for i, c in enumerate(cells) if c.startswith(("refusing program", "twin"))]
+            elif cols and not line.startswith("|---"):
+                progs = [re.findall(r"`([a-z_][a-z0-9_]*)`", cells[i]) for i in cols]
+                out.append((cells[0], progs[0], sum(progs, [])))
+    return out
+
+
+def earn_page(records):
+    top = set(re.findall(r"void (?:serial_)?test_(cpumask_create[a-z_]*)", "".join(
+        open(p).read() for p in glob.glob(os.path.join(REPO, "prog_tests", "*.c")))))
+    test = lambda p: p if p in top else "cpumask_create_verifier/" + p
+    rl = [(rule, {test(p) for p in ref}, {test(p) for p in every}) for rule, ref, every in rules()]
+    everything = top.union(*(r["failed"] for rows in records.values() for r in rows),
+                           *(every for _, _, every in rl))
+    out = ["# Every test earns its place", "",
+           "Written by `scripts/docs-update.py` from `docs/data/mutants/*.json` (the runs are named in"
+           " `docs/mutants-*.md`) and `docs/verifier-rules.md`; do not edit by hand.", "",
+           "A test **alone catches** a mutant of a tree when the mutant was caught there and the tests"
+           " that failed, reduced to the table's level (top-level tests, or leaves: subtests and tests"
+           " without any), are that one test: without it the suite misses the mutant (one caught by an"
+           " oops or a warning alone has no such test). A program **alone pins** a rule (a table row"
+           " of `docs/verifier-rules.md`) when it is the only program the row's refusing-program column"
+           " names (twins pin nothing); a top-level test, when all of them are its own. Verifier"
+           " programs are `cpumask_create_verifier`'s subtests; a test newer than a tree's mutants run"
+           " catches nothing in its record. A test that earns nothing here may still be kept because"
+           " it proves a documented behaviour (README's \"What is tested where\"): the reader judges.",
+           ""]
+    cands = []
+    for level, reduce in (("top-level test", lambda ts: {t.split("/")[0] for t in ts}),
+                          ("leaf subtest", lambda ts: {t for t in ts if not any(
+                              u.startswith(t + "/") for u in ts)})):
+        earn = collections.defaultdict(lambda: collections.defaultdict(list))
+        for s, rows in records.items():
+            for r in rows:
+                if r["verdict"].startswith("caught") and len(reduce(r["failed"])) == 1:
+                    earn[reduce(r["failed"]).pop()][s].append(r["mutant"].split("-")[0])
+        for rule, ref, _ in rl:
+            if len(reduce(ref)) == 1:
+                earn[reduce(ref).pop()]["rules"].append(rule)
+        tests = sorted(reduce(everything))
+        none = [t for t in tests if not any(earn[t].values())]
+        out += [f"## {level.capitalize()}s", "",
+                f"{len(tests)} {level}s: {sum(any(earn[t][s] for s in records) for t in tests)}"
+                f" alone catch a mutant, {sum(bool(earn[t]['rules']) for t in tests)} alone pin a"
+                f" rule, {len(none)} neither.", "",
+                "| test | " + " | ".join(f"mutants it alone catches, {s}" for s in records)
+                + " | rules it alone pins |", "|---" * (len(records) + 2) + "|"]
+        for t in tests:
+            if t not in none:
+                v = earn[t]["rules"]
+                out.append(f"| {t} | " + " | ".join(", ".join(earn[t][s]) for s in records) + " | "
+                           + (f"{len(v)}" if level[0] == "t" else "; ".join(v)) + " |")
+        out.append("")
+        cands += [f"{level.capitalize()}s that alone catch no mutant and pin no rule ({len(none)}):", ""]
+        for g, v in itertools.groupby(none, lambda t: t.split("/")[0]):
+            sub = ", ".join(t[len(g) + 1:] for t in v if t != g)
+            cands.append(f"- {g}" + (f": {sub}" if sub else ""))
+        cands.append("")
+    return out + ["## Candidates to merge or remove: neither", ""] + cands
+
+
 def write_mutants():
     records = {os.path.basename(p)[:-5]: mutant_rows(os.path.basename(p)[:-5])
                for p in sorted(glob.glob(os.path.join(DATA, "mutants", "*.json")))}
-    for page, lines in [(f"mutants-{s}", mutants_page(s, rows)) for s, rows in records.items()]:
+    for page, lines in [(f"mutants-{s}", mutants_page(s, rows)) for s, rows in records.items()] + \
+            [("earn", earn_page(records))]:
         with open(os.path.join(REPO, "docs", page + ".md"), "w") as f:
             f.write("\n".join(lines))
         print(f"docs-update: docs/{page}.md")

@@ -25,7 +25,7 @@
 # The table (mutant, file, rule, verdict, tests that failed) is printed and
 # kept as JSON beside the logs, which scripts/docs-update.py merges by mutant
 # into docs/data/mutants/SERIES.json, whence docs/mutants-SERIES.md (each
-# row with its run's date, tree and machine).
+# row with its run's date, tree and machine) and docs/earn.md.
 #
 # Environment: MUTANTS (numbers to run, e.g. "01 18"; default all; a subset
 # replaces only its mutants' rows in docs/),
