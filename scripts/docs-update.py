@@ -45,8 +45,11 @@ def machine():
             f"{platform.system()} {platform.release()}")
 
 
+SPDX = "<!-- SPDX-License-Identifier: GPL-2.0 -->"
+
+
 def header(title, source):
-    return [f"# {title}", "",
+    return [SPDX, f"# {title}", "",
             f"Written by `scripts/docs-update.py` from {source}; do not edit by hand.",
             "Each entry names its date, kernel and machine.", ""]
 
@@ -247,7 +250,7 @@ def mutants_page(series, rows):
     main = dict(zip(RUN, key))
     shown = lambda r: (r["date"], r["release"], r["machine"], f"test_progs {r['test_progs_args']}"
                        if r["test_progs_args"] else "the whole suite")
-    out = ["<!-- SPDX-License-Identifier: GPL-2.0 -->", f"# Mutants, {series} tree", "",
+    out = [SPDX, f"# Mutants, {series} tree", "",
            "Written by `scripts/docs-update.py` from the JSON of `./run.sh --mutants` "
            f"(scripts/mutants.sh) in `docs/data/mutants/{series}.json`: {main['date']}, "
            f"tree {main['tree']} ({main['release']}), {main['machine']}"
@@ -293,7 +296,7 @@ def earn_page(records):
     rl = [(rule, {test(p) for p in ref}, {test(p) for p in every}) for rule, ref, every in rules()]
     everything = top.union(*(r["failed"] for rows in records.values() for r in rows),
                            *(every for _, _, every in rl))
-    out = ["# Every test earns its place", "",
+    out = [SPDX, "# Every test earns its place", "",
            "Written by `scripts/docs-update.py` from `docs/data/mutants/*.json` (the runs are named in"
            " `docs/mutants-*.md`) and `docs/verifier-rules.md`; do not edit by hand.", "",
            "A test **alone catches** a mutant of a tree when the mutant was caught there and the tests"
