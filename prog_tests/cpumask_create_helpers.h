@@ -225,6 +225,28 @@ static inline const char *trampoline_unsupported(void)
 	return ret;
 }
 
+/* NULL when BPF LSM programs run here, or why not */
+static inline const char *bpf_lsm_inactive(void)
+{
+	static char reason[320];
+	char lsms[256] = "";
+	FILE *f;
+
+	if (trampoline_unsupported())
+		return trampoline_unsupported();
+	/* securityfs may not be mounted: then the hook has to prove it ran */
+	f = fopen("/sys/kernel/security/lsm", "r");
+	if (!f)
+		return NULL;
+	if (!fgets(lsms, sizeof(lsms), f))
+		lsms[0] = '\0';
+	fclose(f);
+	if (strstr(lsms, "bpf"))
+		return NULL;
+	snprintf(reason, sizeof(reason), "BPF LSM not active (lsm=%s)", lsms);
+	return reason;
+}
+
 /* Run @prog once with BPF_PROG_TEST_RUN: true when it ran and returned 0. */
 static inline bool run_prog_ok(struct bpf_program *prog)
 {

@@ -31,7 +31,7 @@ enum end {
 	USER_UPDATE,	/* the same from user space, kptr bytes set to USER_PATTERN */
 	PROG_DELETE,
 	USER_DELETE,
-	OWNER_EXIT,	/* the task exits, the cgroup is removed */
+	OWNER_EXIT,	/* the task exits, the cgroup is removed, the socket or file closed */
 	DROP,		/* bpf_obj_drop() of the object holding the mask */
 	MAP_FREE,	/* the object holding the map is destroyed */
 	NR_ENDS,
@@ -49,16 +49,18 @@ static const char * const end_names[NR_ENDS] = {
 			 E(OWNER_EXIT) | E(MAP_FREE))
 #define OBJ_ENDS	(E(LIFE) | E(DROP) | E(MAP_FREE))
 
-enum { PERCPU = 1, TRACEPOINT = 2, OUTER = 4, TASK = 8, CGRP = 16 };
+enum { PERCPU = 1, TRACEPOINT = 2, OUTER = 4, TASK = 8, CGRP = 16, SK = 32, INODE = 64 };
+/* the home's program is attached; storage maps' key is the owner's fd */
+#define ATTACHED	(TRACEPOINT | SK | INODE)
+#define OWNER_FD	(TASK | CGRP | SK | INODE)
 
-/* A home: program home_<name> (none: probed only), map <name>_home. */
+/* A home: program home_<name>, map <name>_home. */
 struct home {
 	const char *name;
 	unsigned int flags, ends;
-	bool probe_only;
 	/* set by the probe */
 	const char *refused;
-	char why[160];
+	char why[320];
 };
 
 static struct home homes[] = {
@@ -70,8 +72,8 @@ static struct home homes[] = {
 	{ "lru_percpu_hash", PERCPU, HASH_ENDS },
 	{ "task", TRACEPOINT | TASK, STORAGE_ENDS },
 	{ "cgrp", TRACEPOINT | CGRP, STORAGE_ENDS },
-	{ "inode", 0, 0, true },
-	{ "sk", 0, 0, true },
+	{ "inode", INODE, STORAGE_ENDS },
+	{ "sk", SK, STORAGE_ENDS },
 	{ "array_of_maps", OUTER, E(LIFE) | E(USER_UPDATE) | E(MAP_FREE) },
 	{ "hash_of_maps", OUTER, E(LIFE) | E(USER_DELETE) | E(MAP_FREE) },
 	{ "obj", 0, OBJ_ENDS },
@@ -95,6 +97,7 @@ struct life {
 	int key_fd;		/* the owner's fd: storage maps' key */
 	pid_t pid;		/* task storage's owner */
 	char cgroup[256];	/* cgroup storage's owner, a cgroup of the test's own */
+	char reopen[32];	/* inode storage's owner: its unlinked file, by /proc */
 	__u32 inner[3];		/* inner map's BTF key and value ids, value size */
 };
 
@@ -139,8 +142,7 @@ static const char *open_home(struct life *l)
 			bpf_map__set_autocreate(m, mine || m == l->skel->maps.witness);
 	}
 	snprintf(name, sizeof(name), "home_%s", l->h->name);
-	l->prog = autoload_only(l->skel->obj, l->h->probe_only ? NULL : name, verifier_log,
-				sizeof(verifier_log));
+	l->prog = autoload_only(l->skel->obj, name, verifier_log, sizeof(verifier_log));
 	/* libbpf frees an outer map's template once it made the map */
 	m = l->map ? bpf_map__inner_map(l->map) : NULL;
 	if (m) {
@@ -159,7 +161,7 @@ static const char *open_home(struct life *l)
 			 verifier_log[0] ? ": " : "", last_line(verifier_log));
 		return why;
 	}
-	if ((l->h->flags & TRACEPOINT) && cpumask_create_homes__attach(l->skel)) {
+	if ((l->h->flags & ATTACHED) && cpumask_create_homes__attach(l->skel)) {
 		snprintf(why, sizeof(why), "attach: %s", strerror(errno));
 		return why;
 	}
@@ -195,7 +197,11 @@ static void close_home(struct life *l)
 	l->cgroup[0] = '\0';
 }
 
-/* Run the home's program once with @op; for a storage, in the owner's getppid(). */
+/*
+ * Run the home's program once with @op; for a task's or cgroup's storage, in
+ * the owner's getppid(), for a socket's in its listen(), for an inode's in
+ * an open() of its file.
+ */
 static bool run_op(struct life *l, enum home_op op)
 {
 	struct cpumask_create_homes__bss *bss = l->skel->bss;
@@ -212,6 +218,18 @@ static bool run_op(struct life *l, enum home_op op)
 		/* the owner's getppid() runs the program */
 		for (int i = 0; l->pid && bss->runs == runs && i < 500; i++)
 			usleep(10000);
+	} else if (l->h->flags & SK) {
+		/* listen() runs the program; shutdown() makes the socket listen anew */
+		if (!ASSERT_OK(listen(l->key_fd, 1), "listen") ||
+		    !ASSERT_OK(shutdown(l->key_fd, SHUT_RDWR), "shutdown the listener"))
+			return false;
+	} else if (l->h->flags & INODE) {
+		/* open() runs the program */
+		int fd = open(l->reopen, O_RDONLY | O_CLOEXEC);
+
+		if (!ASSERT_OK_FD(fd, "open the file"))
+			return false;
+		close(fd);
 	} else if (!run_prog_ok(l->prog)) {
 		return false;
 	}
@@ -405,6 +423,39 @@ static bool make_cgroup(struct life *l)
 	return true;
 }
 
+/* A TCP socket on loopback, never connected, as storage's owner. */
+static bool make_socket(struct life *l)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	l->key_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return ASSERT_OK_FD(l->key_fd, "socket") &&
+	       ASSERT_OK(bind(l->key_fd, (void *)&addr, sizeof(addr)), "bind to loopback");
+}
+
+/*
+ * A file of the test's own, unlinked at once (nothing is left behind), as
+ * storage's owner: its inode goes when its fd is closed.
+ */
+static bool make_file(struct life *l)
+{
+	char path[] = "/tmp/cpumask_homes_XXXXXX";
+	struct stat st;
+
+	l->key_fd = mkostemp(path, O_CLOEXEC);
+	if (!ASSERT_OK_FD(l->key_fd, "mkostemp"))
+		return false;
+	unlink(path);
+	snprintf(l->reopen, sizeof(l->reopen), "/proc/self/fd/%d", l->key_fd);
+	if (!ASSERT_OK(fstat(l->key_fd, &st), "fstat"))
+		return false;
+	l->skel->bss->target_ino = st.st_ino;
+	return true;
+}
+
 /* What was watched of one life, for the destructor's count. */
 static void watch_masks(__u64 *masks, int n)
 {
@@ -437,6 +488,10 @@ static void run_life(struct home *h, enum end end)
 		goto out;
 	if (h->flags & CGRP && !make_cgroup(&l))
 		goto out;
+	if (h->flags & SK && !make_socket(&l))
+		goto out;
+	if (h->flags & INODE && !make_file(&l))
+		goto out;
 	if (h->flags & TASK && end == OWNER_EXIT) {
 		l.pid = start_owner();
 		if (!ASSERT_GT(l.pid, 0, "fork the owner"))
@@ -448,7 +503,7 @@ static void run_life(struct home *h, enum end end)
 		if (!ASSERT_OK_FD(l.key_fd, "pidfd"))
 			goto out;
 	}
-	if (h->flags & (TASK | CGRP))
+	if (h->flags & OWNER_FD)
 		ukey = &l.key_fd;
 
 	if (!run_op(&l, HOME_STORE) ||
@@ -487,10 +542,15 @@ static void run_life(struct home *h, enum end end)
 		ASSERT_OK(bpf_map_delete_elem(bpf_map__fd(l.map), ukey), "user delete");
 		break;
 	case OWNER_EXIT:
-		if (h->flags & TASK)
+		if (h->flags & TASK) {
 			stop_owner(&l);
-		else if (ASSERT_OK(rmdir(l.cgroup), "rmdir cgroup"))
+		} else if (h->flags & (SK | INODE)) {
+			/* the socket; the unlinked file's only fd */
+			close(l.key_fd);
+			l.key_fd = -1;
+		} else if (ASSERT_OK(rmdir(l.cgroup), "rmdir cgroup")) {
 			l.cgroup[0] = '\0';
+		}
 		break;
 	case DROP:
 		run_op(&l, HOME_DROP);
@@ -563,15 +623,15 @@ static void probe_homes(void)
 		struct life l = { .h = &homes[i], .key_fd = -1, .n = 1 };
 
 		why = homes[i].flags & TRACEPOINT ? tracefs_why : NULL;
+		why = why ?: homes[i].flags & INODE ? bpf_lsm_inactive() : NULL;
 		why = why ?: open_home(&l);
 		if (why) {
 			snprintf(homes[i].why, sizeof(homes[i].why), "%s", why);
 			homes[i].refused = homes[i].why;
 		}
 		close_home(&l);
-		/* a home only probed: its map is made, but no program here reaches it */
-		printf("home: %s: %s%s%s%s\n", homes[i].name, why ? "refused (" : "accepted",
-		       why ?: "", why ? ")" : "", homes[i].probe_only && !why ? " (map only)" : "");
+		printf("home: %s: %s%s%s\n", homes[i].name, why ? "refused (" : "accepted",
+		       why ?: "", why ? ")" : "");
 	}
 }
 

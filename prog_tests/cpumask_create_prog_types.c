@@ -135,28 +135,6 @@ static struct hook_report *run_file_open_hook(struct cpumask_create_prog_types *
 	return report;
 }
 
-/* NULL when BPF LSM programs run here, or why not */
-static const char *bpf_lsm_inactive(void)
-{
-	static char reason[320];
-	char lsms[256] = "";
-	FILE *f;
-
-	if (trampoline_unsupported())
-		return trampoline_unsupported();
-	/* securityfs may not be mounted: then the hook has to prove it ran */
-	f = fopen("/sys/kernel/security/lsm", "r");
-	if (!f)
-		return NULL;
-	if (!fgets(lsms, sizeof(lsms), f))
-		lsms[0] = '\0';
-	fclose(f);
-	if (strstr(lsms, "bpf"))
-		return NULL;
-	snprintf(reason, sizeof(reason), "BPF LSM not active (lsm=%s)", lsms);
-	return reason;
-}
-
 /*
  * Programs on security_file_open() that differ only in data: which program,
  * its report, what it must need, and what it saw as its context's value

@@ -42,7 +42,7 @@ void bpf_cgroup_release___homes(struct cgroup *cgrp) __weak __ksym;
 
 /* set by the test */
 u32 op, nr_copies, target_pid;
-u64 target_cgid;
+u64 target_cgid, target_ino;
 /* reported: runs of the home's program, slots that held the witness' mask, which */
 u32 runs, found;
 u64 held;
@@ -82,7 +82,6 @@ HOME_MAP(lru_percpu_hash_home, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 
 STORAGE_MAP(task_home, BPF_MAP_TYPE_TASK_STORAGE);
 STORAGE_MAP(cgrp_home, BPF_MAP_TYPE_CGRP_STORAGE);
-/* probed only: no program the test can run reaches these (LSM, sockets) */
 STORAGE_MAP(inode_home, BPF_MAP_TYPE_INODE_STORAGE);
 STORAGE_MAP(sk_home, BPF_MAP_TYPE_SK_STORAGE);
 
@@ -386,6 +385,62 @@ int home_cgrp(void *ctx)
 			FAIL();
 	}
 	bpf_cgroup_release___homes(cgrp);
+	return 0;
+}
+
+/*
+ * Socket storage: from the test's listen() on a TCP socket of its own (the
+ * only move to TCP_LISTEN the test's thread makes), of that socket. A
+ * tp_btf program (BPF_TRACE_RAW_TP) may call bpf_sk_storage_get().
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(home_sk, struct sock *sk, int oldstate, int newstate)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mask_slot *v;
+
+	if (task->pid != target_pid || newstate != BPF_TCP_LISTEN)
+		return 0;
+	runs++;
+	if (op == HOME_DELETE) {
+		if (bpf_sk_storage_delete(&sk_home, sk))
+			FAIL();
+		return 0;
+	}
+	v = bpf_sk_storage_get(&sk_home, sk, NULL,
+			       op == HOME_STORE ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (v)
+		step(&v->mask, 0, true);
+	else if (op != HOME_READ)
+		FAIL();
+	return 0;
+}
+
+/*
+ * Inode storage, for LSM programs only: from the test's open() of a file of
+ * its own (inode number target_ino), of that file's inode.
+ */
+SEC("lsm/file_open")
+int BPF_PROG(home_inode, struct file *file)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inode *inode = file->f_inode;
+	struct mask_slot *v;
+
+	if (task->pid != target_pid || !inode || inode->i_ino != target_ino)
+		return 0;
+	runs++;
+	if (op == HOME_DELETE) {
+		if (bpf_inode_storage_delete(&inode_home, inode))
+			FAIL();
+		return 0;
+	}
+	v = bpf_inode_storage_get(&inode_home, inode, NULL,
+				  op == HOME_STORE ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (v)
+		step(&v->mask, 0, true);
+	else if (op != HOME_READ)
+		FAIL();
 	return 0;
 }
 
