@@ -568,6 +568,8 @@ static void run_life(struct home *h, enum end end)
 			goto out;
 		found = l.skel->bss->found;
 		held = l.skel->bss->held;
+		if (end == PROG_DELETE || end == USER_DELETE)
+			ASSERT_EQ(found, 0, "a deleted slot is gone");
 		if (cpu >= 0)
 			ASSERT_EQ(held | 1ULL << cpu, ~0ULL >> (64 - l.n),
 				  "copies a program's update on one CPU leaves");
