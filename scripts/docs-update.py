@@ -180,7 +180,7 @@ def upstream_page(records):
                 f"Machine: {r['machine']}; {r['seconds']} s for the mutants.", "",
                 "### The fix", "",
                 f"`test_progs -t {fix['tests']}` on the patched kernel; `-t "
-                "test_struct_ops_kptr_return` on the unpatched one.", "",
+                "struct_ops_kptr_return` on the unpatched one.", "",
                 "| kernel | new tests that failed | other tests that failed | summary |",
                 "|---|---|---|---|"]
         for k in ("unpatched", "patched"):
