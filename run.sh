@@ -30,8 +30,10 @@ Modes:
   --in-tree [TREE]    run our tests with upstream's test_progs, in a copy of a kernel tree
   --patch             write the upstream series (7.3), checkpatch, git am, build, run it
                       (TREE: a kernel tree's path, 6.12 or 7.3; default: the 7.3 tree)
-  --marginal [TREE]   the series on the 7.3 tree's own kernel: the fix fails unpatched and
+  --marginal [--fix] [TREE]
+                      the series on the 7.3 tree's own kernel: the fix fails unpatched and
                       passes patched; which mutants upstream's tests catch, which the series
+                      (--fix: the fix only)
   --kernel [KDIR]     build KDIR's own kernel (out of tree), boot it under qemu, run test_progs
   --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
   --soak [N]          run test_progs N times (default 100) with every CPU busy

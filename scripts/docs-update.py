@@ -192,8 +192,11 @@ def upstream_page(records):
                        f"{', '.join(mine)} | {', '.join(other) or 'none'} | {fix[k]['summary']} |")
         out += ["", f"The fix is {'proven' if fix['ok'] else '**NOT proven**'}: every new test "
                 "fails unpatched and passes patched, and nothing else fails.", "",
-                "### Mutants", "",
-                f"`test_progs {r['test_progs_args'].split(' -d ')[0]}`; denied, as they fail on the"
+                "### Mutants", ""]
+        if not ms:
+            out += ["Not run in this record (`./run.sh --marginal --fix`).", ""]
+            continue
+        out += [f"`test_progs {r['test_progs_args'].split(' -d ')[0]}`; denied, as they fail on the"
                 f" unchanged kernel in this guest: {', '.join(r['denied']) or 'none'}.", "",
                 "| mutant | rule it breaks | upstream's tests that failed | the series besides |",
                 "|---|---|---|---|"]
