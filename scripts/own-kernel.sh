@@ -67,9 +67,13 @@ done
 name=$(basename "$kdir")-$(echo "$kdir" | sha1sum | cut -c1-8)
 out=${KBUILD_DIR:-$CACHE/kbuild/$name}
 mkdir -p "$out"
-# Two makes in one O= directory corrupt it: one build at a time.
+# Two makes in one O= directory corrupt it: one build at a time, the
+# second waiting for the first.
 exec 9>"$out/.lock"
-flock -n 9 || die "another build is running in $out"
+if ! flock -n 9; then
+	echo "kernel: waiting for another build in $out" >&2
+	flock 9
+fi
 log=$out/build.log
 kmake() {
 	if [ -z "${KBUILD_OVERLAY:-}" ]; then

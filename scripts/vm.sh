@@ -63,6 +63,7 @@ VM_CPUS=${VM_CPUS:-2}
 VM_JOBS=${VM_JOBS:-1}
 VM_LOGS=${VM_LOGS:-$CACHE/vm-logs}
 VM_JSON=${VM_JSON:-$OUTPUT/vm.json}
+mkdir -p "$(dirname "$VM_JSON")" || die "cannot make the directory of VM_JSON=$VM_JSON"
 BUSYBOX=/bin/busybox
 # A panic ends the guest at once (-no-reboot), and so does an oops; the bpf
 # LSM is active whatever the kernel's CONFIG_LSM says.
