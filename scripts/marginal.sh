@@ -94,8 +94,7 @@ runner() {	# DIR BRANCH TESTS: build DIR's test_progs from BRANCH
 		f=${f##*/}; f=${f%.c}
 		for p in ${tests//,/ }; do
 			[[ $f != *"$p"* ]] && continue
-			keep="$keep $f $(sed -nE 's/^#include "([A-Za-z0-9_]+)\.skel\.h"$/\1/p' \
-					 "$sel/prog_tests/$f.c" | tr '\n' ' ')"
+			keep="$keep $f $(tree_skels "$sel/prog_tests/$f.c")"
 			break
 		done
 	done

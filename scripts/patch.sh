@@ -160,8 +160,7 @@ for b in $branches; do
 	own="$own $(g diff --name-only base "$b" -- "$SELFTESTS/progs/*.c" \
 		    "$SELFTESTS/prog_tests/*.c" | sed -E 's|.*/||; s/\.c$//' | tr '\n' ' ')"
 	for f in $(g diff --name-only base "$b" -- "$SELFTESTS/prog_tests/*.c"); do
-		own="$own $(g show "$b:$f" |
-			    sed -nE 's/^#include "([A-Za-z0-9_]+)\.skel\.h"$/\1/p' | tr '\n' ' ')"
+		own="$own $(g show "$b:$f" | tree_skels -)"
 	done
 done
 am_series() {	# BRANCH: apply $out/BRANCH's patches to the current branch

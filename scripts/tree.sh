@@ -104,6 +104,11 @@ tree_prune() {
 	done
 }
 
+# tree_skels FILE...: the skeletons (their programs' names) the C files include.
+tree_skels() {
+	sed -nE 's/^#include "([A-Za-z0-9_]+)\.skel\.h"$/\1/p' "$@" | tr '\n' ' '
+}
+
 # tree_sync DIR: make DIR's cpumask_create* files exactly ours. A file is
 # copied only when its content differs, so make rebuilds only what changed.
 tree_sync() {
