@@ -218,9 +218,27 @@ def upstream_page(records):
                 add_n += 1
                 only.append(m["mutant"])
             out.append(f"| {m['mutant']} | {m['rule']} | {cell} | {names(ser) or '-'} |")
+        total = len(glob.glob(os.path.join(REPO, "mutants", "[0-9]*.patch")))
         out += ["", f"Upstream's tests catch {up_n} of {len(ms)} mutants; the series catches "
-                f"{add_n} more: {', '.join(only) or 'none'}.", ""]
+                f"{add_n} more: {', '.join(only) or 'none'}."
+                + (f" {total - len(ms)} of the {total} mutants have not run here yet."
+                   if len(ms) < total else ""), ""]
     return out
+
+
+def merge_upstream(rec):
+    """A --fix or MUTANTS subset run keeps the kernel's other mutant rows."""
+    p = os.path.join(DATA, "upstream", rec["kernel"] + ".json")
+    if not os.path.exists(p):
+        return
+    with open(p) as f:
+        old = json.load(f)
+    rows = {m["mutant"]: m for m in old["mutants"]}
+    stamp = {k: rec[k] for k in ("date", "seconds") if k in rec}
+    rows.update({m["mutant"]: dict(m, **stamp) for m in rec["mutants"]})
+    if not rec["mutants"]:
+        rec.update({k: old[k] for k in ("denied", "test_progs_args", "seconds") if k in old})
+    rec["mutants"] = [rows[k] for k in sorted(rows)]
 
 
 RUN = ("date", "tree", "release", "machine", "test_progs_args", "subset", "run_seconds")
@@ -372,6 +390,8 @@ def add(lane, path):
     for rec in recs:
         if "kernel" not in rec:
             sys.exit(f"docs-update: {path}: no 'kernel' in the record")
+        if lane == "upstream":
+            merge_upstream(rec)
         rec.setdefault("date",
                        datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"))
         rec.setdefault("machine", machine())
