@@ -3,7 +3,7 @@
 # How much of a created mask's path through the kernel the suite guards
 # (./run.sh --mutants): seed each bug of mutants/*.patch, one at a time, into
 # a copy of the one file it changes (kernel/bpf/cpumask.c, verifier.c,
-# helpers.c, syscall.c, the maps, memalloc.c), build the tree with it
+# helpers.c, btf.c, syscall.c, the maps, memalloc.c), build the tree with it
 # incrementally (scripts/own-kernel.sh), boot it and run test_progs. A
 # mutant is caught when test_progs fails or the guest oopses, warns, hangs
 # or panics; one that does not build is an error, never a catch.
