@@ -180,7 +180,7 @@ rc=0
 MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
 	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${deny:+-d "$deny"} \
 	> "$work/logs/mutants.log" 2>&1 || rc=$?
-mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")/marginal.json
+mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")-marginal/marginal.json
 [ -f "$mjson" ] || { tail -n 20 "$work/logs/mutants.log" >&2; tree_die "no $mjson"; }
 
 # 6. The page, from the JSON.

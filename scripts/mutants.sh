@@ -70,7 +70,9 @@ done
 # mount namespace (own-kernel.sh KBUILD_OVERLAY): the tree is never written.
 image=$("$repo/scripts/own-kernel.sh" --build "$kdir") || die "the unchanged tree does not build"
 pristine=${image%/arch/x86/boot/bzImage}
-work=$CACHE/ownkernel/mutants/$(basename "$pristine")
+# Another runner (MUTANTS_NAME) builds in a copy of its own, so that it may
+# run beside this lane.
+work=$CACHE/ownkernel/mutants/$(basename "$pristine")${MUTANTS_NAME:+-$MUTANTS_NAME}
 out=$work/kbuild
 if ! cmp -s "$pristine/.config-stamp" "$out/.config-stamp" 2>/dev/null; then
 	rm -rf "$out"
