@@ -5,41 +5,57 @@
  * reference to it, the witness, in a map the home's object shares with a
  * long-lived one: the witness' reference count goes from 2 to 1 when the
  * home drops its reference, exactly once, however the home ends. Where
- * trampolines load, the kptr destructor is counted as well.
+ * trampolines load, the kptr destructor is counted as well. Two more
+ * "homes" hold a mask's references in slots of their own: released on
+ * another CPU in either order, and swapped under RCU readers.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <glob.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <test_progs.h>
 #include "cpumask_create_helpers.h"
-#include "cpumask_create_dtor.h"
+#include "../progs/cpumask_create_common.h"
 #include "cpumask_create_homes.skel.h"
 
+/* the kptr destructor struct bpf_cpumask registers (kernel/bpf/cpumask.c) */
+#define DTOR_NAME		"bpf_cpumask_release_dtor"
+/* map and object frees run from a workqueue after RCU grace periods */
+#define FREE_WAIT_MS		5000
 /* a hash's update or delete may leave the mask in freed memory until the map's free */
-#define END_WAIT_MS	2000
+#define END_WAIT_MS		2000
 /* a removed cgroup's storage goes with its css, after grace periods and a work item */
-#define OWNER_WAIT_MS	10000
-#define USER_PATTERN	0xdeadbeefdeadbeefULL
+#define OWNER_WAIT_MS		10000
+#define USER_PATTERN		0xdeadbeefdeadbeefULL
+/* replace_under_readers: this long and this many swaps at least; a hand-off this slow fails */
+#define REPLACE_MS		500
+#define REPLACE_MIN_SWAPS	100
+#define REPLACE_TIMEOUT_MS	30000
 
 enum end {
-	LIFE,		/* store, read, take back, release */
+	LIFE,		/* store, read, take back, release; a hash's emptied element deleted */
 	PROG_UPDATE,	/* bpf_map_update_elem() over the slot */
 	USER_UPDATE,	/* the same from user space, kptr bytes set to USER_PATTERN */
 	PROG_DELETE,
-	USER_DELETE,
+	USER_DELETE,	/* a hash's: then a new element, maybe in the deleted one's memory */
 	OWNER_EXIT,	/* the task exits, the cgroup is removed, the socket or file closed */
 	DROP,		/* bpf_obj_drop() of the object holding the mask */
 	MAP_FREE,	/* the object holding the map is destroyed */
+	CREATOR_LAST,	/* refcount: released on another CPU than created, the creator's last */
+	CREATOR_FIRST,
+	UNDER_READERS,	/* replace */
 	NR_ENDS,
 };
 
 static const char * const end_names[NR_ENDS] = {
 	"life", "prog_update", "user_update", "prog_delete", "user_delete", "owner_exit",
-	"drop", "map_free",
+	"drop", "map_free", "release_creator_last", "release_creator_first", "under_readers",
 };
 
 #define E(x)		(1U << (x))
@@ -49,7 +65,12 @@ static const char * const end_names[NR_ENDS] = {
 			 E(OWNER_EXIT) | E(MAP_FREE))
 #define OBJ_ENDS	(E(LIFE) | E(DROP) | E(MAP_FREE))
 
-enum { PERCPU = 1, TRACEPOINT = 2, OUTER = 4, TASK = 8, CGRP = 16, SK = 32, INODE = 64 };
+enum {
+	PERCPU = 1, TRACEPOINT = 2, OUTER = 4, TASK = 8, CGRP = 16, SK = 32, INODE = 64,
+	HASH = 128,
+	REQUIRED = 256,	/* every kernel with the kfunc has it: a refusal fails */
+};
+
 /* the home's program is attached; storage maps' key is the owner's fd */
 #define ATTACHED	(TRACEPOINT | SK | INODE)
 #define OWNER_FD	(TASK | CGRP | SK | INODE)
@@ -64,12 +85,16 @@ struct home {
 };
 
 static struct home homes[] = {
-	{ "array", 0, ARRAY_ENDS },
+	{ "array", REQUIRED, ARRAY_ENDS },
 	{ "percpu_array", PERCPU, ARRAY_ENDS },
-	{ "hash", 0, HASH_ENDS },
-	{ "percpu_hash", PERCPU, HASH_ENDS },
-	{ "lru_hash", 0, HASH_ENDS },
-	{ "lru_percpu_hash", PERCPU, HASH_ENDS },
+	{ "hash", HASH | REQUIRED, HASH_ENDS },
+	{ "hash_no_prealloc", HASH | REQUIRED, HASH_ENDS },
+	{ "percpu_hash", PERCPU | HASH, HASH_ENDS },
+	{ "lru_hash", HASH | REQUIRED, HASH_ENDS },
+	{ "lru_percpu_hash", PERCPU | HASH, HASH_ENDS },
+	{ "global", 0, E(LIFE) | E(MAP_FREE) },
+	{ "nested", 0, E(LIFE) | E(MAP_FREE) },
+	{ "array_of_structs", 0, E(LIFE) | E(MAP_FREE) },
 	{ "task", TRACEPOINT | TASK, STORAGE_ENDS },
 	{ "cgrp", TRACEPOINT | CGRP, STORAGE_ENDS },
 	{ "inode", INODE, STORAGE_ENDS },
@@ -79,11 +104,14 @@ static struct home homes[] = {
 	{ "obj", 0, OBJ_ENDS },
 	{ "list", 0, OBJ_ENDS },
 	{ "rbtree", 0, OBJ_ENDS },
+	{ "refcount", REQUIRED, E(CREATOR_LAST) | E(CREATOR_FIRST) },
+	{ "replace", REQUIRED, E(UNDER_READERS) },
 };
 
 /* the witnesses' object: loaded once, its witness map shared with every home's */
 static struct cpumask_create_homes *wit;
-static struct cpumask_create_dtor *dtor;
+/* the fentry programs counting destructor calls and releases, where they load */
+static struct cpumask_create_homes *dtor;
 static const char *tracefs_why;
 static int nr_cpus;
 
@@ -100,6 +128,14 @@ struct life {
 	char reopen[32];	/* inode storage's owner: its unlinked file, by /proc */
 	__u32 inner[3];		/* inner map's BTF key and value ids, value size */
 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 /* the verifier's log of the last load; a full one, or the load fails with ENOSPC */
 static char verifier_log[1 << 18];
@@ -154,6 +190,8 @@ static const char *open_home(struct life *l)
 		return "reuse witness";
 	l->skel->bss->nr_copies = l->n;
 	l->skel->bss->target_pid = syscall(SYS_gettid);
+	/* in the last word of a wide mask */
+	l->skel->bss->cpu_bit = nr_cpus - 1;
 	verifier_log[0] = '\0';
 	err = cpumask_create_homes__load(l->skel);
 	if (err) {
@@ -301,19 +339,23 @@ static void check_user_view(struct life *l, const void *key)
 		  "user update");
 }
 
-/* The highest CPU the test may run on, if not the only one: NULL, or why not. */
-static const char *last_cpu(int *last)
+/* The lowest and the highest CPU the test may run on: NULL, or why not two. */
+static const char *first_and_last_cpu(int *first, int *last)
 {
 	cpu_set_t set;
 	int cpu;
 
-	*last = -1;
+	*first = *last = -1;
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return "sched_getaffinity failed";
-	for (cpu = 0; cpu < nr_cpus && cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &set))
-			*last = cpu;
-	return CPU_COUNT(&set) > 1 && *last > 0 ? NULL : "needs two CPUs to run on";
+	for (cpu = 0; cpu < nr_cpus && cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (*first < 0)
+			*first = cpu;
+		*last = cpu;
+	}
+	return *first >= 0 && *first != *last ? NULL : "needs two CPUs to run on";
 }
 
 /* The owner of a task's storage: a child that calls getppid() at each SIGUSR1. */
@@ -456,32 +498,186 @@ static bool make_file(struct life *l)
 	return true;
 }
 
-/* What was watched of one life, for the destructor's count. */
-static void watch_masks(__u64 *masks, int n)
+static bool watch(__u64 mask)
 {
-	int i;
+	struct mask_calls calls = {};
 
-	for (i = 0; dtor && i < n; i++)
-		watch(dtor, masks[i]);
+	return ASSERT_OK(bpf_map__update_elem(dtor->maps.watched, &mask, sizeof(mask), &calls,
+					      sizeof(calls), BPF_NOEXIST), "watch");
+}
+
+static struct mask_calls calls_on(__u64 mask)
+{
+	struct mask_calls calls = {};
+
+	ASSERT_OK(bpf_map__lookup_elem(dtor->maps.watched, &mask, sizeof(mask), &calls,
+				       sizeof(calls), 0), "watched");
+	return calls;
+}
+
+/*
+ * References released one by one (the home's program asserts the counts),
+ * on another CPU than the mask was created on: the last CPU the test may
+ * use, in another word of a wide mask, or the first. Where they are
+ * counted: only the last bpf_cpumask_release() dropped the last reference,
+ * there, and the destructor never ran.
+ */
+static void run_refcount(struct life *l, bool creator_last)
+{
+	struct cpumask_create_homes__bss *bss = l->skel->bss;
+	int first, last, from, to;
+	struct mask_calls c;
+	const char *why;
+	cpu_set_t saved;
+	__u64 mask = 0;
+
+	if (!save_affinity(&saved))
+		return;
+	why = first_and_last_cpu(&first, &last);
+	if (why)
+		printf("%s: created and released on CPU %d\n", why, last = first);
+	from = creator_last ? first : last;
+	to = creator_last ? last : first;
+	bss->creator_last = creator_last;
+	bss->cpu_bit = from;
+	bss->run_cpu = from;
+	if (!pin_to_cpu(from) || !run_op(l, HOME_STORE))
+		goto out;
+	mask = bss->masks[0];
+	if (dtor && !watch(mask))
+		mask = 0;
+	bss->run_cpu = to;
+	if (!pin_to_cpu(to) || !run_op(l, HOME_TAKE) || !dtor || !mask)
+		goto out;
+	c = calls_on(mask);
+	ASSERT_EQ(c.releases, HOME_REFS, "bpf_cpumask_release() calls");
+	ASSERT_EQ(c.last_releases, 1, "calls that dropped the last reference");
+	ASSERT_EQ(c.last_release_cpu, to, "CPU of the last");
+	ASSERT_EQ(c.dtor_calls, 0, "destructor calls");
+out:
+	restore_affinity(&saved);
+	if (dtor && mask)
+		bpf_map__delete_elem(dtor->maps.watched, &mask, sizeof(mask), 0);
+}
+
+/* replace_under_readers: swaps done; swaps done when the last finished read started */
+static atomic_long swapped, read_after;
+static atomic_bool stop;
+
+struct replacer {
+	int fd, cpu;
+	bool writer;
+	long runs, errors;
+};
+
+/*
+ * The writer hands each new mask to the reader: after a swap it waits until
+ * a read that started after the swap has finished, so that every pattern is
+ * read. The reader never waits: its next read runs while the writer swaps
+ * in the next mask and releases the one the reader may be looking at.
+ */
+static void *replacer(void *arg)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	long long until = now_ms() + REPLACE_MS, deadline = now_ms() + REPLACE_TIMEOUT_MS;
+	struct replacer *t = arg;
+	cpu_set_t set;
+	long seen;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		t->errors++;
+	while (!t->errors && !atomic_load(&stop)) {
+		seen = atomic_load(&swapped);
+		if (bpf_prog_test_run_opts(t->fd, &opts) || opts.retval)
+			t->errors++;
+		t->runs++;
+		if (!t->writer) {
+			atomic_store(&read_after, seen);
+			continue;
+		}
+		atomic_store(&swapped, t->runs);
+		while (!t->errors && atomic_load(&read_after) < t->runs && !atomic_load(&stop)) {
+			if (now_ms() > deadline)
+				t->errors++;
+			sched_yield();
+		}
+		if (t->runs >= REPLACE_MIN_SWAPS && now_ms() >= until)
+			break;
+	}
+	atomic_store(&stop, true);
+	return NULL;
+}
+
+/*
+ * A writer on the first CPU swaps new masks into the slot and releases the
+ * old ones while a reader on the last reads the slot under RCU; the home's
+ * program asserts what each sees.
+ */
+static void run_replace(struct life *l)
+{
+	struct cpumask_create_homes__bss *bss = l->skel->bss;
+	struct replacer w = { .writer = true }, r = {};
+	pthread_t wt, rt;
+
+	if (skip_because(first_and_last_cpu(&w.cpu, &r.cpu)))
+		return;
+	w.fd = bpf_program__fd(l->prog);
+	r.fd = w.fd;
+	bss->run_cpu = w.cpu;
+	bss->op = HOME_UPDATE;
+	atomic_store(&swapped, 0);
+	atomic_store(&read_after, 0);
+	atomic_store(&stop, false);
+	if (!ASSERT_OK(pthread_create(&wt, NULL, replacer, &w), "writer"))
+		return;
+	if (ASSERT_OK(pthread_create(&rt, NULL, replacer, &r), "reader"))
+		pthread_join(rt, NULL);
+	else
+		atomic_store(&stop, true);
+	pthread_join(wt, NULL);
+	printf("writer: %ld swaps; reader: %ld reads, %u found a mask, %u released meanwhile\n",
+	       w.runs, r.runs, bss->found, bss->released_under_reader);
+	ASSERT_EQ(w.errors, 0, "writer errors (or a read waited for too long)");
+	ASSERT_EQ(r.errors, 0, "reader errors");
+	ASSERT_GE(w.runs, REPLACE_MIN_SWAPS, "swaps");
+	ASSERT_EQ(bss->swaps, w.runs, "runs of the writer");
+	ASSERT_GE(bss->found, w.runs, "reads that found a mask");
+	/* each swap was read before the next: the reader saw every pattern */
+	ASSERT_EQ(bss->patterns_seen, 0xe, "patterns the reader saw");
+	run_op(l, HOME_TAKE);
 }
 
 static void run_life(struct home *h, enum end end)
 {
 	struct life l = { .h = h, .key_fd = -1 };
-	__u64 masks[HOME_COPIES] = {};
-	__u32 key = 0, found = 0;
+	__u64 masks[HOME_COPIES] = {}, zero = 0;
+	__u32 key = 0, new_key = 1, found = 0;
 	const void *ukey = &key;
 	int dropped, i, cpu = -1, refs[HOME_COPIES];
+	bool new_elem = false;
 	const char *why;
 	cpu_set_t saved;
 	__u64 held = 0;
 
+	if (h->refused && h->flags & REQUIRED) {
+		PRINT_FAIL("refused: %s\n", h->refused);
+		return;
+	}
 	if (skip_because(h->refused))
 		return;
 	l.n = h->flags & PERCPU ? nr_cpus : 1;
 	why = open_home(&l);
 	if (why) {
 		PRINT_FAIL("load the home: %s\n", why);
+		goto out;
+	}
+	if (end == UNDER_READERS || end == CREATOR_LAST || end == CREATOR_FIRST) {
+		if (end == UNDER_READERS)
+			run_replace(&l);
+		else
+			run_refcount(&l, end == CREATOR_LAST);
 		goto out;
 	}
 	if (h->flags & OUTER && !put_inner(&l))
@@ -510,7 +706,8 @@ static void run_life(struct home *h, enum end end)
 	    !ASSERT_EQ(wait_dropped(l.n, 0, 0), 0, "stored: two references each"))
 		goto out;
 	memcpy(masks, wit->bss->masks, l.n * sizeof(*masks));
-	watch_masks(masks, l.n);
+	for (i = 0; dtor && i < l.n; i++)
+		watch(masks[i]);
 	if (!run_op(&l, HOME_READ) || !ASSERT_EQ(l.skel->bss->found, l.n, "read: the stored mask"))
 		goto out;
 
@@ -518,10 +715,13 @@ static void run_life(struct home *h, enum end end)
 	case LIFE:
 		if (!run_op(&l, HOME_TAKE) || !ASSERT_EQ(l.skel->bss->found, l.n, "taken"))
 			goto out;
+		/* the element emptied: its delete has no mask to destroy */
+		if (h->flags & HASH)
+			ASSERT_OK(bpf_map_delete_elem(bpf_map__fd(l.map), ukey), "delete");
 		break;
 	case PROG_UPDATE:
 		/* a per-CPU map's: on another CPU than the first, whose copy it must leave */
-		if (l.n > 1 && !skip_because(last_cpu(&cpu)) &&
+		if (l.n > 1 && !skip_because(first_and_last_cpu(&i, &cpu)) &&
 		    save_affinity(&saved) && pin_to_cpu(cpu)) {
 			run_op(&l, HOME_UPDATE);
 			restore_affinity(&saved);
@@ -539,7 +739,16 @@ static void run_life(struct home *h, enum end end)
 		run_op(&l, HOME_DELETE);
 		break;
 	case USER_DELETE:
+		/* on one CPU, where the hash's free lists hand back the element just freed */
+		new_elem = h->flags & HASH && !(h->flags & PERCPU);
+		if (new_elem && (!save_affinity(&saved) || !pin_to_cpu(sched_getcpu())))
+			goto out;
 		ASSERT_OK(bpf_map_delete_elem(bpf_map__fd(l.map), ukey), "user delete");
+		if (new_elem) {
+			ASSERT_OK(bpf_map_update_elem(bpf_map__fd(l.map), &new_key, &zero,
+						      BPF_NOEXIST), "a new element");
+			restore_affinity(&saved);
+		}
 		break;
 	case OWNER_EXIT:
 		if (h->flags & TASK) {
@@ -566,16 +775,24 @@ static void run_life(struct home *h, enum end end)
 		/* whatever the slot holds now: nothing, or the mask stored */
 		if (!run_op(&l, HOME_READ))
 			goto out;
+		if (end == PROG_DELETE || end == USER_DELETE)
+			ASSERT_EQ(l.skel->bss->found, 0, "a deleted slot is gone");
+		/* the new element: empty, or holding the deleted key's mask whole */
+		if (new_elem) {
+			l.skel->bss->key = new_key;
+			if (!run_op(&l, HOME_READ))
+				goto out;
+			printf("the new element %s\n", l.skel->bss->found ?
+			       "holds the deleted key's mask" : "is empty");
+		}
 		found = l.skel->bss->found;
 		held = l.skel->bss->held;
-		if (end == PROG_DELETE || end == USER_DELETE)
-			ASSERT_EQ(found, 0, "a deleted slot is gone");
 		if (cpu >= 0)
 			ASSERT_EQ(held | 1ULL << cpu, ~0ULL >> (64 - l.n),
 				  "copies a program's update on one CPU leaves");
 	}
 	dropped = wait_dropped(l.n, l.n - found, end == OWNER_EXIT ? OWNER_WAIT_MS :
-			       end == MAP_FREE ? DTOR_WAIT_MS : END_WAIT_MS);
+			       end == MAP_FREE ? FREE_WAIT_MS : END_WAIT_MS);
 	printf("%s/%s: %u of %d copies still in the slot, %d dropped%s\n", h->name,
 	       end_names[end], found, l.n, dropped,
 	       dropped >= 0 && dropped < l.n - found ? ", the rest at the map's free" : "");
@@ -595,12 +812,12 @@ static void run_life(struct home *h, enum end end)
 	close_home(&l);
 	stop_owner(&l);
 	ASSERT_OK(kern_sync_rcu(), "kern_sync_rcu");
-	ASSERT_EQ(wait_dropped(l.n, l.n, DTOR_WAIT_MS), l.n, "every copy dropped exactly once");
+	ASSERT_EQ(wait_dropped(l.n, l.n, FREE_WAIT_MS), l.n, "every copy dropped exactly once");
 	if (dtor) {
 		__u32 calls = 0, want = end == LIFE ? 0 : l.n - found;
 
 		for (i = 0; i < l.n; i++)
-			calls += calls_on(dtor, masks[i]).dtor_calls;
+			calls += calls_on(masks[i]).dtor_calls;
 		ASSERT_EQ(calls, want, "destructor calls");
 	}
 out:
@@ -637,8 +854,11 @@ static void probe_homes(void)
 	}
 }
 
-/* The witnesses' object: the witness map and witness_refs only. */
-static struct cpumask_create_homes *witness_load(void)
+/*
+ * The witnesses' object: the witness map and witness_refs only; or (@counter)
+ * the fentry programs and their map, attached.
+ */
+static struct cpumask_create_homes *load_part(bool counter)
 {
 	struct cpumask_create_homes *skel = cpumask_create_homes__open();
 	struct bpf_program *p;
@@ -647,40 +867,50 @@ static struct cpumask_create_homes *witness_load(void)
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return NULL;
 	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_autocreate(m, bpf_map__is_internal(m) || m == skel->maps.witness);
+		bpf_map__set_autocreate(m, bpf_map__is_internal(m) ||
+					m == (counter ? skel->maps.watched : skel->maps.witness));
 	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, p == skel->progs.witness_refs);
-	if (!ASSERT_OK(cpumask_create_homes__load(skel), "witness load")) {
-		cpumask_create_homes__destroy(skel);
-		return NULL;
-	}
-	return skel;
+		bpf_program__set_autoload(p, counter ? p == skel->progs.count_dtor_calls ||
+					  p == skel->progs.count_releases :
+					  p == skel->progs.witness_refs);
+	if (ASSERT_OK(cpumask_create_homes__load(skel), "load") &&
+	    (!counter || ASSERT_OK(cpumask_create_homes__attach(skel), "attach")))
+		return skel;
+	cpumask_create_homes__destroy(skel);
+	return NULL;
 }
 
 void serial_test_cpumask_create_homes(void)
 {
+	const char *no_dtor;
 	char name[64];
 	int i, e;
 
 	if (skip_because(cpumask_create_unsupported()))
 		return;
 	nr_cpus = libbpf_num_possible_cpus();
-	if (!ASSERT_GT(nr_cpus, 0, "nr_cpus") || !ASSERT_LE(nr_cpus, HOME_COPIES, "nr_cpus"))
+	if (!ASSERT_GT(nr_cpus, 0, "nr_cpus"))
 		return;
-	wit = witness_load();
+	wit = load_part(false);
 	if (!wit)
 		return;
 	/* task and cgroup storage are reached from a tracepoint */
 	tracefs_why = tracefs_enter();
 	probe_homes();
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_map_lookup_percpu_elem,
-				    NULL) <= 0)
-		for (i = 0; i < ARRAY_SIZE(homes); i++)
-			if (homes[i].flags & PERCPU)
-				homes[i].refused = "bpf_map_lookup_percpu_elem missing";
-	printf("destructor: %s\n", dtor_unsupported() ?: "counted");
-	if (!dtor_unsupported())
-		dtor = dtor_attach();
+	for (i = 0; i < ARRAY_SIZE(homes); i++) {
+		if (!(homes[i].flags & PERCPU))
+			continue;
+		if (nr_cpus > HOME_COPIES)
+			homes[i].refused = "more CPUs than the test has copies for";
+		else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL,
+						 BPF_FUNC_map_lookup_percpu_elem, NULL) <= 0)
+			homes[i].refused = "bpf_map_lookup_percpu_elem missing";
+	}
+	/* destructor calls need fentry, and the destructor under its name */
+	no_dtor = trampoline_unsupported() ?: probe_btf_func(DTOR_NAME);
+	printf("destructor: %s\n", no_dtor ?: "counted");
+	if (!no_dtor)
+		dtor = load_part(true);
 	for (i = 0; i < ARRAY_SIZE(homes); i++)
 		for (e = 0; e < NR_ENDS; e++) {
 			if (!(homes[i].ends & E(e)))
@@ -689,7 +919,7 @@ void serial_test_cpumask_create_homes(void)
 			if (test__start_subtest(name))
 				run_life(&homes[i], e);
 		}
-	cpumask_create_dtor__destroy(dtor);
+	cpumask_create_homes__destroy(dtor);
 	dtor = NULL;
 	cpumask_create_homes__destroy(wit);
 	wit = NULL;

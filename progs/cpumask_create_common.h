@@ -17,25 +17,9 @@ struct report {
 	__u32 cpus_checked;	/* CPUs that set/test/clear handled right */
 };
 
-/*
- * Ownership tests (cpumask_create_kptr.c, cpumask_create_dtor.c): what a
- * program saw of the mask in one slot.
- */
-struct kptr_view {
-	__u32 runs;		/* the program ran */
-	__u32 cpu;		/* bpf_get_smp_processor_id() where it last ran */
-	__u32 found;		/* the slot held a mask */
-	__u32 errors;		/* a slot held a mask it should not have */
-	__u64 mask;		/* the mask's address: tells masks apart */
-	__u64 bits;		/* 64 of its CPUs, from the test's bits_base on */
-	__s32 refs;		/* its reference count */
-	__u32 weight;		/* bpf_cpumask_weight() */
-};
-
-/* What the fentry programs saw happen to one watched mask. */
+/* cpumask_create_homes: what the fentry programs saw happen to one watched mask. */
 struct mask_calls {
 	__u32 dtor_calls;	/* the kernel's kptr destructor ran on it */
-	__u32 dtor_last_ref;	/* ... while it held the last reference */
 	__u32 releases;		/* bpf_cpumask_release() ran on it */
 	__u32 last_releases;	/* ... and dropped the last reference */
 	__u32 last_release_cpu;	/* where the last reference was dropped */
@@ -117,8 +101,6 @@ static inline __u64 cpumask_hash_step(__u64 hash, __u32 cpu)
 
 /* cpumask_create/fresh_mask_after_reuse: masks dirtied, then created, per run */
 #define REUSE_BATCH	64
-/* cpumask_create_ownership/replace_under_readers: the masks the writer cycles */
-#define NR_PATTERNS	3
 /*
  * cpumask_create_null_path: masks a program tries to create and hold. The
  * per-CPU cache holds at most 96, but it also refills, without the slab,
@@ -166,6 +148,8 @@ enum scx_origin { SCX_ORIGIN_INIT, SCX_ORIGIN_INIT_TASK, SCX_ORIGIN_SELECT, SCX_
  */
 enum home_op { HOME_STORE = 1, HOME_READ, HOME_TAKE, HOME_UPDATE, HOME_DELETE, HOME_DROP };
 #define HOME_COPIES	64
+/* cpumask_create_homes/refcount_*: references to one mask, the creator's and others */
+#define HOME_REFS	4
 
 #ifdef __bpf__
 

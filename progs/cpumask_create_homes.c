@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The homes of a created mask: every kind of storage a struct bpf_cpumask
- * __kptr can live in. One program per home runs the operation the test puts
- * in "op" on every copy of the home's slot (one per CPU for per-CPU maps).
- * Storing a mask also puts a second reference to it in the witness map,
- * which the test shares between objects: the witness outlives the home, and
- * its reference count tells whether the home dropped its reference, and how
- * often.
+ * __kptr can live in, and what its references do there. One program per
+ * home runs the operation the test puts in "op" on every copy of the home's
+ * slot (one per CPU for per-CPU maps), checks what it finds and reports the
+ * line of the first check that failed in "err". Storing a mask also puts a
+ * second reference to it in the witness map, which the test shares between
+ * objects: the witness outlives the home, and its reference count tells
+ * whether the home dropped its reference, and how often.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -41,8 +42,9 @@ void bpf_cgroup_release___homes(struct cgroup *cgrp) __weak __ksym;
 #define __contains(name, node) __attribute__((btf_decl_tag("contains:" #name ":" #node)))
 
 /* set by the test */
-u32 op, nr_copies, target_pid;
+u32 op, nr_copies, target_pid, key, cpu_bit, run_cpu;
 u64 target_cgid, target_ino;
+bool creator_last;
 /* reported: runs of the home's program, slots that held the witness' mask, which */
 u32 runs, found;
 u64 held;
@@ -57,20 +59,23 @@ u64 masks[HOME_COPIES];
 MASK_SLOTS(witness, HOME_COPIES);
 
 /* an LRU hash's update needs a free element even when the key exists */
-#define HOME_MAP(name, map_type)				\
+#define HOME_MAP(name, map_type, flags)				\
 	struct {						\
 		__uint(type, map_type);				\
 		__uint(max_entries, 4);				\
+		__uint(map_flags, flags);			\
 		__type(key, u32);				\
 		__type(value, struct mask_slot);		\
 	} name SEC(".maps")
 
-HOME_MAP(array_home, BPF_MAP_TYPE_ARRAY);
-HOME_MAP(percpu_array_home, BPF_MAP_TYPE_PERCPU_ARRAY);
-HOME_MAP(hash_home, BPF_MAP_TYPE_HASH);
-HOME_MAP(percpu_hash_home, BPF_MAP_TYPE_PERCPU_HASH);
-HOME_MAP(lru_hash_home, BPF_MAP_TYPE_LRU_HASH);
-HOME_MAP(lru_percpu_hash_home, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+HOME_MAP(array_home, BPF_MAP_TYPE_ARRAY, 0);
+HOME_MAP(percpu_array_home, BPF_MAP_TYPE_PERCPU_ARRAY, 0);
+HOME_MAP(hash_home, BPF_MAP_TYPE_HASH, 0);
+/* elements allocated at the update, freed through the map's bpf_mem_alloc */
+HOME_MAP(hash_no_prealloc_home, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC);
+HOME_MAP(percpu_hash_home, BPF_MAP_TYPE_PERCPU_HASH, 0);
+HOME_MAP(lru_hash_home, BPF_MAP_TYPE_LRU_HASH, 0);
+HOME_MAP(lru_percpu_hash_home, BPF_MAP_TYPE_LRU_PERCPU_HASH, 0);
 
 #define STORAGE_MAP(name, map_type)				\
 	struct {						\
@@ -102,6 +107,30 @@ STORAGE_MAP(sk_home, BPF_MAP_TYPE_SK_STORAGE);
 OUTER_MAP(array_of_maps_home, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 OUTER_MAP(hash_of_maps_home, BPF_MAP_TYPE_HASH_OF_MAPS);
 
+/* A global; a kptr away from its value's start: in a nested struct, in an array of structs. */
+struct bpf_cpumask __kptr * global_home SEC(".bss.masks") __hidden;
+
+struct nested_value {
+	u64 id;
+	u32 tag;
+	struct mask_slot inner;
+};
+
+struct array_of_structs_value {
+	struct mask_slot slots[4];
+};
+
+#define VALUE_MAP(name, value_type)				\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_ARRAY);		\
+		__uint(max_entries, 1);				\
+		__type(key, u32);				\
+		__type(value, value_type);			\
+	} name SEC(".maps")
+
+VALUE_MAP(nested_home, struct nested_value);
+VALUE_MAP(array_of_structs_home, struct array_of_structs_value);
+
 /* Local objects: a plain one, kept in a map between runs, a list's and an rbtree's nodes. */
 struct homes_obj {
 	struct bpf_cpumask __kptr * mask;
@@ -111,12 +140,7 @@ struct obj_slot {
 	struct homes_obj __kptr * obj;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct obj_slot);
-} obj_home SEC(".maps");
+VALUE_MAP(obj_home, struct obj_slot);
 
 struct homes_node {
 	struct bpf_list_node node;
@@ -128,12 +152,7 @@ struct list_value {
 	struct bpf_list_head head __contains(homes_node, node);
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct list_value);
-} list_home SEC(".maps");
+VALUE_MAP(list_home, struct list_value);
 
 struct homes_rb_node {
 	struct bpf_rb_node node;
@@ -145,28 +164,30 @@ struct rbtree_value {
 	struct bpf_rb_root root __contains(homes_rb_node, node);
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct rbtree_value);
-} rbtree_home SEC(".maps");
+VALUE_MAP(rbtree_home, struct rbtree_value);
 
-static __always_inline struct mask_slot *witness_of(u32 copy)
+static __always_inline void *slot_at(void *map, u32 k)
 {
-	return bpf_map_lookup_elem(&witness, &copy);
+	return bpf_map_lookup_elem(map, &k);
+}
+
+/* @mask holds the CPU cpu_bit only, and @refs references */
+static __always_inline bool intact(struct bpf_cpumask *mask, int refs)
+{
+	return bpf_cpumask_test_cpu(cpu_bit, cast(mask)) &&
+	       bpf_cpumask_weight(cast(mask)) == 1 && mask->usage.refs.counter == refs;
 }
 
 /*
- * HOME_STORE: a new mask into @slot, a reference to it into the witness.
- * HOME_READ: @slot holds nothing or the witness' mask: read under RCU, or,
- * where the verifier allows no direct read (a local object's field, @rcu
- * false), taken out, compared and put back.
- * HOME_TAKE: take the mask out and release it.
+ * HOME_STORE: a new mask holding cpu_bit into @slot, a reference to it into
+ * the witness. HOME_READ: @slot holds nothing or the witness' mask, intact,
+ * with the two references: read under RCU, or, where the verifier allows no
+ * direct read (a local object's field, @rcu false), taken out, checked and
+ * put back. HOME_TAKE: take the mask out and release it.
  */
 static __always_inline void step(struct bpf_cpumask **slot, u32 copy, bool rcu)
 {
-	struct mask_slot *w = witness_of(copy);
+	struct mask_slot *w = slot_at(&witness, copy);
 	struct bpf_cpumask *mask, *ref;
 
 	if (!w) {
@@ -179,6 +200,7 @@ static __always_inline void step(struct bpf_cpumask **slot, u32 copy, bool rcu)
 			FAIL();
 			return;
 		}
+		bpf_cpumask_set_cpu(cpu_bit, mask);
 		ref = bpf_kptr_xchg(&w->mask, bpf_cpumask_acquire(mask));
 		if (ref) {
 			FAIL();
@@ -189,31 +211,23 @@ static __always_inline void step(struct bpf_cpumask **slot, u32 copy, bool rcu)
 			FAIL();
 			bpf_cpumask_release(mask);
 		}
-	} else if (op == HOME_READ && rcu) {
+	} else if (op == HOME_READ) {
 		bpf_rcu_read_lock();
-		mask = *slot;
+		mask = rcu ? *slot : bpf_kptr_xchg(slot, NULL);
 		if (mask) {
 			found++;
 			held |= 1ULL << (copy & 63);
-			if (mask != w->mask)
+			if (mask != w->mask || !intact(mask, 2))
 				FAIL();
 		}
-		bpf_rcu_read_unlock();
-	} else if (op == HOME_READ) {
-		mask = bpf_kptr_xchg(slot, NULL);
-		if (!mask)
-			return;
-		found++;
-		held |= 1ULL << (copy & 63);
-		bpf_rcu_read_lock();
-		if (mask != w->mask)
-			FAIL();
-		bpf_rcu_read_unlock();
-		mask = bpf_kptr_xchg(slot, mask);
-		if (mask) {
-			FAIL();
-			bpf_cpumask_release(mask);
+		if (!rcu && mask) {
+			mask = bpf_kptr_xchg(slot, mask);
+			if (mask) {
+				FAIL();
+				bpf_cpumask_release(mask);
+			}
 		}
+		bpf_rcu_read_unlock();
 	} else if (op == HOME_TAKE) {
 		mask = bpf_kptr_xchg(slot, NULL);
 		if (mask) {
@@ -223,19 +237,21 @@ static __always_inline void step(struct bpf_cpumask **slot, u32 copy, bool rcu)
 	}
 }
 
-static __always_inline void *lookup0(void *map)
+/* Run step() on the slot of value @v, which only HOME_READ may miss. */
+static __always_inline int on_value(struct mask_slot *v)
 {
-	u32 key = 0;
-
-	return bpf_map_lookup_elem(map, &key);
+	if (v)
+		step(&v->mask, 0, true);
+	else if (op != HOME_READ)
+		FAIL();
+	return 0;
 }
 
-/* Store, read, take on key 0 of @map; update or delete it. */
+/* Store, read, take at @key of @map; update or delete it. */
 static __always_inline int keyed(void *map, bool percpu, bool hash)
 {
 	struct mask_slot empty = {};
-	struct mask_slot *v;
-	u32 key = 0, i;
+	u32 i;
 
 	runs++;
 	if (op == HOME_UPDATE) {
@@ -250,16 +266,11 @@ static __always_inline int keyed(void *map, bool percpu, bool hash)
 	}
 	if (hash && op == HOME_STORE)
 		bpf_map_update_elem(map, &key, &empty, BPF_NOEXIST);
-	if (!percpu) {
-		v = bpf_map_lookup_elem(map, &key);
-		if (v)
-			step(&v->mask, 0, true);
-		else if (op != HOME_READ)
-			FAIL();
-		return 0;
-	}
+	if (!percpu)
+		return on_value(bpf_map_lookup_elem(map, &key));
 	bpf_for(i, 0, nr_copies) {
-		v = bpf_map_lookup_percpu_elem(map, &key, i);
+		struct mask_slot *v = bpf_map_lookup_percpu_elem(map, &key, i);
+
 		if (v)
 			step(&v->mask, i, true);
 		else if (op != HOME_READ)
@@ -268,55 +279,28 @@ static __always_inline int keyed(void *map, bool percpu, bool hash)
 	return 0;
 }
 
-SEC("syscall")
-int home_array(void *ctx)
-{
-	return keyed(&array_home, false, false);
-}
+#define KEYED_HOME(name, percpu, hash)				\
+	SEC("syscall")						\
+	int home_##name(void *ctx)				\
+	{							\
+		return keyed(&name##_home, percpu, hash);	\
+	}
 
-SEC("syscall")
-int home_percpu_array(void *ctx)
-{
-	return keyed(&percpu_array_home, true, false);
-}
-
-SEC("syscall")
-int home_hash(void *ctx)
-{
-	return keyed(&hash_home, false, true);
-}
-
-SEC("syscall")
-int home_percpu_hash(void *ctx)
-{
-	return keyed(&percpu_hash_home, true, true);
-}
-
-SEC("syscall")
-int home_lru_hash(void *ctx)
-{
-	return keyed(&lru_hash_home, false, true);
-}
-
-SEC("syscall")
-int home_lru_percpu_hash(void *ctx)
-{
-	return keyed(&lru_percpu_hash_home, true, true);
-}
+KEYED_HOME(array, false, false)
+KEYED_HOME(percpu_array, true, false)
+KEYED_HOME(hash, false, true)
+KEYED_HOME(hash_no_prealloc, false, true)
+KEYED_HOME(percpu_hash, true, true)
+KEYED_HOME(lru_hash, false, true)
+KEYED_HOME(lru_percpu_hash, true, true)
 
 /* The inner array at key 0 of an outer map; its own key 0 holds the mask. */
 static __always_inline int inner(void *outer)
 {
-	void *map = lookup0(outer);
-	struct mask_slot *v;
+	void *map = slot_at(outer, 0);
 
 	runs++;
-	v = map ? lookup0(map) : NULL;
-	if (v)
-		step(&v->mask, 0, true);
-	else if (op != HOME_READ)
-		FAIL();
-	return 0;
+	return on_value(map ? slot_at(map, 0) : NULL);
 }
 
 SEC("syscall")
@@ -331,6 +315,45 @@ int home_hash_of_maps(void *ctx)
 	return inner(&hash_of_maps_home);
 }
 
+SEC("syscall")
+int home_global(void *ctx)
+{
+	runs++;
+	step(&global_home, 0, true);
+	return 0;
+}
+
+SEC("syscall")
+int home_nested(void *ctx)
+{
+	struct nested_value *v = slot_at(&nested_home, 0);
+
+	runs++;
+	return on_value(v ? &v->inner : NULL);
+}
+
+/* not the first element: bpf_kptr_xchg() needs a constant offset */
+SEC("syscall")
+int home_array_of_structs(void *ctx)
+{
+	struct array_of_structs_value *v = slot_at(&array_of_structs_home, 0);
+
+	runs++;
+	return on_value(v ? &v->slots[2] : NULL);
+}
+
+static __always_inline u64 create_flag(void)
+{
+	return op == HOME_STORE ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0;
+}
+
+static __always_inline int deleted(long ret)
+{
+	if (ret)
+		FAIL();
+	return 0;
+}
+
 /*
  * Task and cgroup storage: from the test's getppid(), of the calling task
  * (target_pid) or of the cgroup target_cgid.
@@ -339,30 +362,19 @@ SEC("tp/syscalls/sys_enter_getppid")
 int home_task(void *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct mask_slot *v;
 
 	if (task->pid != target_pid)
 		return 0;
 	runs++;
-	if (op == HOME_DELETE) {
-		if (bpf_task_storage_delete(&task_home, task))
-			FAIL();
-		return 0;
-	}
-	v = bpf_task_storage_get(&task_home, task, NULL,
-				 op == HOME_STORE ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (v)
-		step(&v->mask, 0, true);
-	else if (op != HOME_READ)
-		FAIL();
-	return 0;
+	if (op == HOME_DELETE)
+		return deleted(bpf_task_storage_delete(&task_home, task));
+	return on_value(bpf_task_storage_get(&task_home, task, NULL, create_flag()));
 }
 
 SEC("tp/syscalls/sys_enter_getppid")
 int home_cgrp(void *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct mask_slot *v;
 	struct cgroup *cgrp;
 
 	if (task->pid != target_pid)
@@ -373,17 +385,10 @@ int home_cgrp(void *ctx)
 		FAIL();
 		return 0;
 	}
-	if (op == HOME_DELETE) {
-		if (bpf_cgrp_storage_delete(&cgrp_home, cgrp))
-			FAIL();
-	} else {
-		v = bpf_cgrp_storage_get(&cgrp_home, cgrp, NULL,
-					 op == HOME_STORE ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-		if (v)
-			step(&v->mask, 0, true);
-		else if (op != HOME_READ)
-			FAIL();
-	}
+	if (op == HOME_DELETE)
+		deleted(bpf_cgrp_storage_delete(&cgrp_home, cgrp));
+	else
+		on_value(bpf_cgrp_storage_get(&cgrp_home, cgrp, NULL, create_flag()));
 	bpf_cgroup_release___homes(cgrp);
 	return 0;
 }
@@ -397,23 +402,13 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(home_sk, struct sock *sk, int oldstate, int newstate)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct mask_slot *v;
 
 	if (task->pid != target_pid || newstate != BPF_TCP_LISTEN)
 		return 0;
 	runs++;
-	if (op == HOME_DELETE) {
-		if (bpf_sk_storage_delete(&sk_home, sk))
-			FAIL();
-		return 0;
-	}
-	v = bpf_sk_storage_get(&sk_home, sk, NULL,
-			       op == HOME_STORE ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (v)
-		step(&v->mask, 0, true);
-	else if (op != HOME_READ)
-		FAIL();
-	return 0;
+	if (op == HOME_DELETE)
+		return deleted(bpf_sk_storage_delete(&sk_home, sk));
+	return on_value(bpf_sk_storage_get(&sk_home, sk, NULL, create_flag()));
 }
 
 /*
@@ -425,30 +420,20 @@ int BPF_PROG(home_inode, struct file *file)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct inode *inode = file->f_inode;
-	struct mask_slot *v;
 
 	if (task->pid != target_pid || !inode || inode->i_ino != target_ino)
 		return 0;
 	runs++;
-	if (op == HOME_DELETE) {
-		if (bpf_inode_storage_delete(&inode_home, inode))
-			FAIL();
-		return 0;
-	}
-	v = bpf_inode_storage_get(&inode_home, inode, NULL,
-				  op == HOME_STORE ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (v)
-		step(&v->mask, 0, true);
-	else if (op != HOME_READ)
-		FAIL();
-	return 0;
+	if (op == HOME_DELETE)
+		return deleted(bpf_inode_storage_delete(&inode_home, inode));
+	return on_value(bpf_inode_storage_get(&inode_home, inode, NULL, create_flag()));
 }
 
 /* A plain local object, kept in obj_home between runs; HOME_DROP drops it. */
 SEC("syscall")
 int home_obj(void *ctx)
 {
-	struct obj_slot *s = lookup0(&obj_home);
+	struct obj_slot *s = slot_at(&obj_home, 0);
 	struct homes_obj *o;
 
 	runs++;
@@ -485,7 +470,7 @@ int home_obj(void *ctx)
 SEC("syscall")
 int home_list(void *ctx)
 {
-	struct list_value *v = lookup0(&list_home);
+	struct list_value *v = slot_at(&list_home, 0);
 	struct bpf_list_node *n = NULL;
 	struct homes_node *node;
 
@@ -526,7 +511,7 @@ static bool rb_less(struct bpf_rb_node *a, const struct bpf_rb_node *b)
 SEC("syscall")
 int home_rbtree(void *ctx)
 {
-	struct rbtree_value *v = lookup0(&rbtree_home);
+	struct rbtree_value *v = slot_at(&rbtree_home, 0);
 	struct bpf_rb_node *n = NULL;
 	struct homes_rb_node *node;
 
@@ -561,6 +546,152 @@ int home_rbtree(void *ctx)
 	return 0;
 }
 
+/*
+ * Reference counts. HOME_STORE (on the CPU run_cpu) creates a mask holding
+ * cpu_bit into slot 0 and acquires a reference into each other slot;
+ * HOME_TAKE (on another CPU) releases them one by one, the creator's last
+ * or first, while the slot released last sees the count go down and the
+ * bits stay. The last release frees the mask, but not under a reader's
+ * feet: a mask created in the same RCU read section gets other memory.
+ */
+MASK_SLOTS(refcount_home, HOME_REFS);
+
+SEC("syscall")
+int home_refcount(void *ctx)
+{
+	struct mask_slot *s, *last = slot_at(&refcount_home, creator_last ? 0 : HOME_REFS - 1);
+	struct bpf_cpumask *mask, *ref, *seen;
+	u32 i;
+
+	runs++;
+	if (!last || bpf_get_smp_processor_id() != run_cpu) {
+		FAIL();
+		return 0;
+	}
+	if (op == HOME_STORE) {
+		mask = bpf_cpumask_create();
+		if (!mask) {
+			FAIL();
+			return 0;
+		}
+		bpf_cpumask_set_cpu(cpu_bit, mask);
+		masks[0] = (u64)mask;
+		bpf_for(i, 1, HOME_REFS) {
+			s = slot_at(&refcount_home, i);
+			ref = s ? bpf_kptr_xchg(&s->mask, bpf_cpumask_acquire(mask)) : NULL;
+			if (!s || ref || mask->usage.refs.counter != i + 1)
+				FAIL();
+			if (ref)
+				bpf_cpumask_release(ref);
+		}
+		s = slot_at(&refcount_home, 0);
+		ref = s ? bpf_kptr_xchg(&s->mask, mask) : mask;
+		if (ref) {
+			FAIL();
+			bpf_cpumask_release(ref);
+		}
+		return 0;
+	}
+	bpf_for(i, 0, HOME_REFS - 1) {
+		s = slot_at(&refcount_home, creator_last ? HOME_REFS - 1 - i : i);
+		mask = s ? bpf_kptr_xchg(&s->mask, NULL) : NULL;
+		if (!mask) {
+			FAIL();
+			break;
+		}
+		bpf_cpumask_release(mask);
+		bpf_rcu_read_lock();
+		mask = last->mask;
+		if (!mask || !intact(mask, HOME_REFS - 1 - i))
+			FAIL();
+		bpf_rcu_read_unlock();
+	}
+	bpf_rcu_read_lock();
+	seen = last->mask;
+	mask = bpf_kptr_xchg(&last->mask, NULL);
+	if (mask) {
+		bpf_cpumask_release(mask);
+		mask = bpf_cpumask_create();
+		if (!mask || mask == seen)
+			FAIL();
+		if (mask)
+			bpf_cpumask_release(mask);
+	} else {
+		FAIL();
+	}
+	bpf_rcu_read_unlock();
+	return 0;
+}
+
+/*
+ * Replace under readers: on the CPU run_cpu, a writer swaps a new mask into
+ * the slot and releases the one it swapped out, while on another CPU a
+ * reader looks at the slot under RCU. The writer cycles through the CPU
+ * sets {0}, {cpu_bit}, {0, cpu_bit}; a reader must only see one of them,
+ * the same at the start and the end of its read, even in a mask released
+ * meanwhile. HOME_TAKE: the last mask released, as many as were created.
+ */
+MASK_SLOTS(replace_home, 1);
+
+u32 swaps, released, patterns_seen, released_under_reader;
+
+static __always_inline u32 pattern(struct bpf_cpumask *mask)
+{
+	return bpf_cpumask_test_cpu(0, cast(mask)) | bpf_cpumask_test_cpu(cpu_bit, cast(mask)) << 1;
+}
+
+SEC("syscall")
+int home_replace(void *ctx)
+{
+	struct mask_slot *s = slot_at(&replace_home, 0);
+	struct bpf_cpumask *mask;
+	u32 p, weight;
+
+	runs++;
+	if (!s) {
+		FAIL();
+		return 0;
+	}
+	if (op == HOME_TAKE || bpf_get_smp_processor_id() == run_cpu) {
+		mask = NULL;
+		if (op != HOME_TAKE) {
+			p = swaps++ % 3 + 1;
+			mask = bpf_cpumask_create();
+			if (!mask) {
+				FAIL();
+				return 0;
+			}
+			if (p & 1)
+				bpf_cpumask_set_cpu(0, mask);
+			if (p & 2)
+				bpf_cpumask_set_cpu(cpu_bit, mask);
+		}
+		mask = bpf_kptr_xchg(&s->mask, mask);
+		if (mask) {
+			released++;
+			bpf_cpumask_release(mask);
+		}
+		if (op == HOME_TAKE && released != swaps)
+			FAIL();
+		return 0;
+	}
+	bpf_rcu_read_lock();
+	mask = s->mask;
+	if (mask) {
+		found++;
+		p = pattern(mask);
+		weight = bpf_cpumask_weight(cast(mask));
+		if (!mask->usage.refs.counter)
+			released_under_reader++;
+		if (!p || weight != (p == 3 ? 2 : 1) || pattern(mask) != p ||
+		    mask->usage.refs.counter > 1)
+			FAIL();
+		patterns_seen |= 1 << p;
+	}
+	bpf_rcu_read_unlock();
+	return 0;
+}
+
 /* Each witness' reference count under RCU; HOME_TAKE releases the witnesses. */
 SEC("syscall")
 int witness_refs(void *ctx)
@@ -571,7 +702,7 @@ int witness_refs(void *ctx)
 
 	runs++;
 	bpf_for(i, 0, nr_copies) {
-		w = witness_of(i);
+		w = slot_at(&witness, i);
 		if (!w || i >= HOME_COPIES) {
 			FAIL();
 			break;
@@ -587,6 +718,44 @@ int witness_refs(void *ctx)
 		refs[i] = mask ? mask->usage.refs.counter : -1;
 		masks[i] = (u64)mask;
 		bpf_rcu_read_unlock();
+	}
+	return 0;
+}
+
+/*
+ * The kernel's side, from fentry programs, on the masks the test watches
+ * only: the kptr destructor and bpf_cpumask_release().
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, u64);
+	__type(value, struct mask_calls);
+} watched SEC(".maps");
+
+SEC("fentry/bpf_cpumask_release_dtor")
+int BPF_PROG(count_dtor_calls, void *cpumask)
+{
+	u64 addr = (u64)cpumask;
+	struct mask_calls *c = bpf_map_lookup_elem(&watched, &addr);
+
+	if (c)
+		__sync_fetch_and_add(&c->dtor_calls, 1);
+	return 0;
+}
+
+SEC("fentry/bpf_cpumask_release")
+int BPF_PROG(count_releases, struct bpf_cpumask *cpumask)
+{
+	u64 addr = (u64)cpumask;
+	struct mask_calls *c = bpf_map_lookup_elem(&watched, &addr);
+
+	if (!c)
+		return 0;
+	__sync_fetch_and_add(&c->releases, 1);
+	if (cpumask->usage.refs.counter == 1) {
+		__sync_fetch_and_add(&c->last_releases, 1);
+		c->last_release_cpu = bpf_get_smp_processor_id();
 	}
 	return 0;
 }
