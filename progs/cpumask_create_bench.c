@@ -2,12 +2,13 @@
 /*
  * What bpf_cpumask_create() costs, next to what a program could use
  * instead: the BPF side of benchs/bench_cpumask_create.c. Each program runs
- * batch_iters operations in a bpf_loop() and records the batch's time as
- * upstream's bench_bpf_timing.bpf.h does, in the globals of that header
- * that benchs/bench_bpf_timing.c reads. BENCH_BPF_LOOP itself needs
- * may_goto; bpf_loop() builds with every tree and test_progs flavor this
- * file is built by. cpumask_empty times the loop alone: the baseline.
- * An operation that fails counts in errors, which the bench checks.
+ * batch_iters operations in a bpf_loop() and records the batch's time in
+ * the globals benchs/bench_bpf_timing.c reads, as bench_bpf_timing.bpf.h
+ * does. That header is not included: every test_progs build of progs/
+ * compiles this file, including trees without it (6.12), and its
+ * <linux/bpf.h> clashes with vmlinux.h. cpumask_empty times the loop
+ * alone: the baseline. An operation that fails counts in errors, which
+ * the bench checks.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
