@@ -247,12 +247,6 @@ ifneq ($(CLANG_CPUV4),)
 $(eval $(call FLAVOR_RULES,cpuv4,$(CLANG_CPUV4),-mcpu=v4 -DENABLE_ATOMICS_TESTS))
 endif
 
-# The benchmark's objects (its skeleton is test_progs' flavor's).
-$(OUTPUT)/obj/benchs/%.o: benchs/%.c | $(OUTPUT)/cpumask_create_bench.skel.h $(LIBBPF_A)
-	$(Q)echo "  CC       $@"
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
-
 # network_helpers.c is compiled from a copy: in its own directory, its
 # #include "test_progs.h" would find upstream's runner, not ours.
 $(OUTPUT)/obj/upstream/network_helpers.c: $(UPSTREAM_SEL)/network_helpers.c
@@ -262,15 +256,10 @@ $(NET_HELPERS): $(OUTPUT)/obj/upstream/network_helpers.c | $(LIBBPF_A)
 	$(Q)echo "  CC       $@"
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-# The benchmark: benchs/*.c, timing progs/cpumask_create_bench.c.
-BENCH_SRCS	:= $(wildcard benchs/*.c)
-BENCH_OBJS	:= $(patsubst %.c,$(OUTPUT)/obj/%.o,$(BENCH_SRCS))
-
-bench: $(OUTPUT)/bench
-
-$(OUTPUT)/bench: $(BENCH_OBJS) $(LIBBPF_A)
-	$(Q)echo "  LINK     $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $(BENCH_OBJS) $(LIBBPF_A) $(LDLIBS) -lm
+# The benchmark is upstream's bench, built by a kernel tree's own Makefile
+# with benchs/bench_cpumask_create.c registered in it (scripts/bench.sh).
+bench:
+	scripts/bench.sh --build
 
 # kselftest's targets. "make install INSTALL_PATH=DIR" puts in DIR all a
 # test machine needs, with no compiler, bpftool or kernel tree there: the
@@ -313,4 +302,4 @@ patch:
 check-docs:
 	scripts/check-docs.sh
 
--include $(NET_HELPERS:.o=.d) $(BENCH_OBJS:.o=.d)
+-include $(NET_HELPERS:.o=.d)

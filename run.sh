@@ -38,7 +38,7 @@ Modes:
   --mutants [KDIR]    seed each bug of mutants/ into a copy of KDIR, build, boot, run: score
   --soak [N]          run test_progs N times (default 100) with every CPU busy
   --kill-test [N]     SIGKILL test_progs N times (default 50); check nothing is left
-  --bench             build and run the benchmark (build/bench; -- BENCH_ARGS, -h lists them)
+  --bench             build upstream's bench and run ours side by side (-- ARGS, -h lists them)
   --vm [KERNEL...] --bench   the benchmark inside those kernels
   -h, --help          this help
 
@@ -149,16 +149,15 @@ if [ "$mode" = vm ] && [ "${margs[0]:-}" = --arch ]; then
 	build ARCH="$VM_ARCH"
 	exec scripts/vm.sh "${margs[@]}" -- "$@"
 fi
-if [ "$mode" = bench ] || [ -n "$vm_bench" ]; then
-	build bench
-fi
 
 case $mode in
 bench)
 	# The JSON and the plot land in $OUTPUT unless the arguments say
 	# otherwise (the last -J/--plot wins); paths are the caller's.
+	mkdir -p "$OUTPUT"
+	repo=$PWD
 	cd "$OLDPWD"
-	exec "$OUTPUT/bench" -J "$OUTPUT/bench.json" --plot "$OUTPUT/bench.svg" "$@"
+	exec "$repo/scripts/bench.sh" -J "$OUTPUT/bench.json" --plot "$OUTPUT/bench.svg" "$@"
 	;;
 host)
 	build
@@ -166,8 +165,13 @@ host)
 	;;
 vm)
 	if [ -n "$vm_bench" ]; then
-		# under TCG the default run takes 2-4 minutes per guest
-		VM_TIMEOUT=${VM_TIMEOUT:-900} TEST_PROGS=$OUTPUT/bench \
+		# The guest runs the runner script with upstream's bench beside
+		# it, and the libraries bench links at their paths.
+		bench=$(scripts/bench.sh --build)
+		files=$bench
+		for lib in $(ldd "$bench" | grep -o '/[^ ]*'); do files+=" $lib:$lib"; done
+		VM_TIMEOUT=${VM_TIMEOUT:-900} VM_FILES="${VM_FILES:-} $files" \
+			TEST_PROGS=$PWD/benchs/run_bench_cpumask_create.sh \
 			exec scripts/vm.sh "${margs[@]}" -- "$@"
 	fi
 	build

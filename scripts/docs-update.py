@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Write the measured results in docs/ from the lanes' JSON.
 
-    scripts/docs-update.py bench BENCH_JSON      (build/bench -J, on this machine)
+    scripts/docs-update.py bench BENCH_JSON      (./run.sh --bench -J, on this machine)
     scripts/docs-update.py kselftest RECORD...   ($VM_LOGS/*-kselftest.json)
     scripts/docs-update.py vm-points VM_JSON     (build/vm.json of ./run.sh --vm points)
     scripts/docs-update.py upstream JSON         (marginal.json of ./run.sh --marginal)
@@ -59,21 +59,30 @@ def fmt(x, nd=1, unit=""):
 
 
 def bench_page(records):
-    out = header("Benchmark results", "`build/bench -J` output (`./run.sh --bench`)")
-    out += ["Ratios are to an empty `bpf_loop()` iteration of the same run (its CV over",
-            "repeats), then to create + release. A figure whose CV stayed above the target",
-            "is marked `*`.", ""]
+    out = header("Benchmark results",
+                 "`./run.sh --bench -J` output (`benchs/run_bench_cpumask_create.sh`)")
+    out += ["Ratios are to an empty `bpf_loop()` iteration of the same run, then to create +",
+            "release. Records before upstream's bench (`repeats` in the run line) give the CV",
+            "of their repeats and mark a figure whose CV stayed above the target `*`; newer",
+            "ones give the stddev of the samples as a share of the median (sd).", ""]
     for r in records:
+        if "repeats" in r:
+            run = (f"{r['repeats']} repeats, CV target {r['cv_target_pct']}%,"
+                   f" {'stable' if r['stable'] else 'NOT stable'}.")
+        else:
+            run = f"bench -a -w {r['warmup_s']} -d {r['duration_s']}."
         out += [f"## {r['kernel']}, {r['date']}", "",
-                f"Machine: {r['machine']}. CPUs {r['nr_cpus']}, load {r['load1']},"
-                f" {r['repeats']} repeats, CV target {r['cv_target_pct']}%,"
-                f" {'stable' if r['stable'] else 'NOT stable'}.", "",
-                "| scenario | ns/op | ratio (rCV) | vs create |", "|---|---|---|---|"]
+                f"Machine: {r['machine']}. CPUs {r['nr_cpus']}, load {r['load1']}, {run}", "",
+                "| scenario | ns/op | ratio (spread) | vs create |", "|---|---|---|---|"]
         for s in r["scenarios"]:
-            star = "" if s["cv_ok"] else " *"
+            if "skip" in s:
+                out.append(f"| {s['what']} | SKIP: {s['skip']} | - | - |")
+                continue
+            star = "" if s.get("cv_ok", True) else " *"
+            spread = (f"rCV {fmt(s['ratio_cv_pct'])}%" if "ratio_cv_pct" in s
+                      else f"sd {fmt(s['sd_pct'])}%")
             out.append(f"| {s['what']} | {fmt(s['ns_per_op'])}{star} | "
-                       f"{fmt(s['ratio'], 2)} ({fmt(s['ratio_cv_pct'])}%) | "
-                       f"{fmt(s['vs_create'], 2)} |")
+                       f"{fmt(s['ratio'], 2)} ({spread}) | {fmt(s['vs_create'], 2)} |")
         out += ["", "| burst N | fill ns/mask | drain ns/mask | B/mask held | back after RCU | after next use |",
                 "|---|---|---|---|---|---|"]
         for b in r["bursts"]:

@@ -15,6 +15,9 @@ STABLE_SERIES=6.12
 CURRENT_SERIES=7.3
 STABLE_TREE=$CACHE/linux
 CURRENT_TREE=$CACHE/linux-$CURRENT_SERIES
+# The tree whose selftests Makefile builds upstream's bench for the
+# benchmark lane: it needs bench_bpf_timing, which the 6.12 tree lacks.
+BENCH_SERIES=$CURRENT_SERIES
 # What ./run.sh --vm runs when no kernel is named: the oldest Debian kernel
 # (no kfunc: every test skips), the stable tree, the host's series and the
 # newest.
