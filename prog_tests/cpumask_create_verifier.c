@@ -8,7 +8,6 @@
 #include "cpumask_create_fail_context.skel.h"
 #include "cpumask_create_fail_exit.skel.h"
 #include "cpumask_create_fail_throw.skel.h"
-#include "cpumask_create_allowed_types.skel.h"
 
 /*
  * Exceptions need the bpf_throw() kfunc (6.7+) and a JIT that supports them:
@@ -199,69 +198,4 @@ void test_cpumask_create_release_unreferenced(void)
 	for (i = 0; i < ARRAY_SIZE(release_unreferenced); i++)
 		if (test__start_subtest(release_unreferenced[i].prog))
 			test_release_unreferenced_one(i, log, sizeof(log));
-}
-
-/*
- * One body loaded as each program type: allowed or refused as
- * cpumask_create_type_verdict() judges. The subtest is the type; its
- * program is create_in_<type>.
- */
-static const struct {
-	const char *type;
-	bool trampoline;	/* needs a BPF trampoline to load */
-} prog_types[] = {
-	{ "tp_btf" }, { "iter" },
-	{ "fentry", true }, { "fexit", true }, { "fmod_ret", true },
-	{ "lsm", true }, { "lsm_sleepable", true },
-	{ "struct_ops" }, { "syscall" }, { "tracepoint" }, { "perf_event" },
-	{ "raw_tp" }, { "kprobe" }, { "xdp" }, { "tc" }, { "socket_filter" },
-	{ "cgroup_skb" }, { "cgroup_sock" }, { "sk_lookup" }, { "flow_dissector" },
-};
-
-static void test_prog_type(int i, char *log, size_t log_sz)
-{
-	struct cpumask_create_allowed_types *skel;
-	bool struct_ops = !strcmp(prog_types[i].type, "struct_ops");
-	struct bpf_program *prog;
-	char name[64];
-	int err;
-
-	if (prog_types[i].trampoline && skip_because(trampoline_unsupported()))
-		return;
-	skel = cpumask_create_allowed_types__open();
-	if (!ASSERT_OK_PTR(skel, "open"))
-		return;
-	snprintf(name, sizeof(name), "create_in_%s", prog_types[i].type);
-	prog = bpf_object__find_program_by_name(skel->obj, name);
-	if (!ASSERT_OK_PTR(prog, name))
-		goto out;
-	/* struct_ops programs load with their map; the others without it */
-	if (!struct_ops)
-		bpf_program__set_autoload(prog, true);
-	bpf_map__set_autocreate(skel->maps.prog_types_ca, struct_ops);
-	bpf_program__set_log_buf(prog, log, log_sz);
-	log[0] = '\0';
-
-	err = cpumask_create_allowed_types__load(skel);
-	printf("%s: %s\n", libbpf_bpf_prog_type_str(bpf_program__type(prog)),
-	       err ? "refused" : "allowed");
-	/* a refusal is the verifier's EACCES, not one before it ran */
-	if (err && !ASSERT_EQ(err, -EACCES, "load error"))
-		printf("VERIFIER LOG:\n=============\n%s=============\n", log);
-	if (cpumask_create_type_verdict(bpf_program__type(prog), !err, log))
-		ASSERT_OK_FD(bpf_program__fd(prog), name);
-out:
-	cpumask_create_allowed_types__destroy(skel);
-}
-
-void test_cpumask_create_allowed_types(void)
-{
-	static char log[64 * 1024];
-	size_t i;
-
-	if (skip_because(cpumask_create_unsupported()))
-		return;
-	for (i = 0; i < ARRAY_SIZE(prog_types); i++)
-		if (test__start_subtest(prog_types[i].type))
-			test_prog_type(i, log, sizeof(log));
 }
