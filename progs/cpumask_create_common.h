@@ -25,87 +25,13 @@ struct mask_calls {
 	__u32 last_release_cpu;	/* where the last reference was dropped */
 };
 
-/*
- * cpumask_create_prog_types: what one hook saw of the mask it built. The hook
- * sets the CPU it runs on plus HOOK_CPUS CPUs the test chose (some past
- * nr_cpu_ids, which must be ignored) in a new mask and reads it back.
- */
-#define HOOK_CPUS	4
-
-struct hook_report {
-	__u32 runs;		/* the hook ran for the test's own event */
-	__u32 created;		/* bpf_cpumask_create() returned a mask */
-	__u32 not_empty;	/* new masks that were not empty */
-	__u32 cpu;		/* CPU of the last run, set in its mask */
-	__u32 weight;		/* bpf_cpumask_weight() of the last mask */
-	__u32 first;		/* bpf_cpumask_first() of it */
-	__u64 hash;		/* its CPUs, folded with cpumask_hash_step() */
-	__s64 ctx_value;	/* a value the hook read from its context */
-};
-
-/* SYSCALL program context: CPUs in, report out (BPF_PROG_TEST_RUN ctx) */
-struct hook_ctx {
-	__u32 cpus[HOOK_CPUS];
-	struct hook_report report;
-};
-
-/*
- * cpumask_create_kfuncs: one call of one kfunc on masks built from patterns
- * chosen in user space, compared there with a plain C model. A pattern is a
- * new (empty) or bpf_cpumask_setall() mask with up to KF_FLIPS CPUs set or
- * cleared; flipped CPUs may lie at or past nr_cpu_ids.
- */
-#define KF_FLIPS	8
-#define KF_WORDS	8	/* bitmap handed to bpf_cpumask_populate() */
-#define KF_BATCH	256	/* cases per program run */
-
-struct kf_pattern {
-	__u32 full;
-	__u32 nr_flips;
-	__u32 flips[KF_FLIPS];
-};
-
-struct kf_case {
-	struct kf_pattern a, b, dst;	/* src1, src2, the old content of dst */
-	__u32 cpu;			/* argument of the *_cpu kfuncs */
-	__u32 src_size;			/* bytes of words[] given to populate */
-	__u64 words[KF_WORDS];
-	/* written by the program */
-	__u32 done;
-	__u32 ret;			/* the kfunc's return value */
-	__u64 hash_a, hash_b, hash_dst;	/* the three masks after the call */
-};
-
-/* Interop: created masks against current->cpus_ptr, one pattern per case. */
-struct kf_interop {
-	struct kf_pattern a;
-	__u32 done;
-	__u32 cpus_ptr_is_mask;		/* cpus_ptr == &cpus_mask (not migrate-disabled) */
-	__u32 cpu;			/* where it ran: cpus_ptr's one CPU otherwise */
-	__u32 weight;			/* weight(cpus_ptr) */
-	__u32 copy_equal;		/* equal(copy of cpus_ptr, cpus_ptr) */
-	__u32 and_ret;			/* and(dst, a, cpus_ptr) */
-	__u32 subset_a;			/* subset(a, cpus_ptr) */
-	__u32 subset_cpus;		/* subset(cpus_ptr, a) */
-	__u32 intersects;		/* intersects(a, cpus_ptr) */
-	__u64 hash_copy, hash_and, hash_or;
-};
-
-/* Folds one set CPU into a hash of a mask's CPUs, lowest CPU first. */
-#define CPUMASK_HASH_INIT	0xcbf29ce484222325ULL
-
-static inline __u64 cpumask_hash_step(__u64 hash, __u32 cpu)
-{
-	return (hash ^ (cpu + 1)) * 0x100000001b3ULL;
-}
-
 /* cpumask_create/fresh_mask_after_reuse: masks dirtied, then created, per run */
 #define REUSE_BATCH	64
 /*
- * cpumask_create_null_path: masks a program tries to create and hold. The
+ * cpumask_create/null_path: masks a program tries to create and hold. The
  * per-CPU cache holds at most 96, but it also refills, without the slab,
  * from masks freed earlier that still wait for an RCU grace period: in a
- * TCG guest, after the kfuncs test, thousands.
+ * TCG guest, thousands.
  */
 #define NULL_PATH_TRIES	65536
 

@@ -3,7 +3,7 @@
  * Where bpf_cpumask_create() may be called at all. Each rejected program sits
  * next to a twin that differs only in the rule it breaks and loads. Which
  * program types may call it depends on the kernel version: see
- * prog_tests/cpumask_create_verifier.c and progs/cpumask_create_prog_types.c.
+ * prog_tests/cpumask_create_prog_types.c.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>

@@ -37,9 +37,7 @@ static __always_inline struct __cpumask_map_value *seeded_slot(void)
  * A release turns every copy of the pointer into a scalar. The mask is
  * checked for NULL, so the rejection is at the second call, which finds a
  * scalar where it wants memory (or, on some kernels, a pointer that must be
- * referenced); from 7.2 the verifier names the rule. The three releases of
- * an unreferenced pointer here are also checked, the errno each wording
- * comes with and where the log stops, by cpumask_create_verifier.c.
+ * referenced); from 7.2 the verifier names the rule.
  */
 #define RELEASED_TWICE_MSG \
 	"{{(R1 type=scalar expected=fp|R1 must be referenced or trusted|expects referenced PTR_TO_BTF_ID passed to R1)}}"

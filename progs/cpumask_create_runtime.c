@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bpf_cpumask_create() at run time: a new mask is empty, every possible CPU
- * can be set, tested and cleared in it, and it must be released.
+ * can be set, tested and cleared in it, it must be released, and it may be
+ * NULL.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -138,5 +139,48 @@ int create_use_release(void *ctx)
 	example_cpu0_set = bpf_cpumask_test_cpu(0, (const struct cpumask *)mask);
 	example_weight = bpf_cpumask_weight((const struct cpumask *)mask);
 	bpf_cpumask_release(mask);	/* or bpf_kptr_xchg() it into a map */
+	return 0;
+}
+
+/*
+ * NULL when the allocator's per-CPU cache is empty and refilling it fails:
+ * the test makes the refill's slab allocations fail (failslab), this
+ * program holds every mask it gets in a map slot until the cache runs dry,
+ * takes its NULL branch and stops.
+ */
+MASK_SLOTS(held_masks, NULL_PATH_TRIES);
+
+u32 drain_runs, drain_created, drain_nulls, drain_errors;
+
+static int hold_one(u32 i, void *ctx)
+{
+	struct bpf_cpumask *mask, *old;
+	struct mask_slot *slot;
+
+	mask = bpf_cpumask_create();
+	if (!mask) {
+		drain_nulls++;
+		return 1;	/* drained: stop, so that few failures are used up */
+	}
+	drain_created++;
+	slot = bpf_map_lookup_elem(&held_masks, &i);
+	if (!slot) {
+		drain_errors++;
+		bpf_cpumask_release(mask);
+		return 1;
+	}
+	old = bpf_kptr_xchg(&slot->mask, mask);
+	if (old) {
+		drain_errors++;
+		bpf_cpumask_release(old);
+	}
+	return 0;
+}
+
+SEC("syscall")
+int hold_until_null(void *ctx)
+{
+	drain_runs++;
+	bpf_loop(NULL_PATH_TRIES, hold_one, NULL, 0);
 	return 0;
 }

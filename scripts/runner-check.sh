@@ -17,7 +17,7 @@ repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 OUTPUT=${OUTPUT:-$repo/build}
 TEST_PROGS=${TEST_PROGS:-$OUTPUT/test_progs}
 # one small test, which passes on every kernel with the kfunc
-ONE=cpumask_create_release_unreferenced
+ONE=cpumask_create_kfuncs
 
 [ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make)"
 [ "$(id -u)" = 0 ] || die "needs root (it runs the suite as root, without capabilities and as nobody)"
