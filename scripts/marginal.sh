@@ -87,7 +87,12 @@ files="$kbuild/test_kmods/bpf_testmod.ko $kbuild/.config:/boot/config-$release"
 # 3. A runner per branch, with the tests it runs and their skeletons.
 runner() {	# DIR BRANCH TESTS: build DIR's test_progs from BRANCH
 	local dir=$1 branch=$2 tests=$3 sel=$1/$SELFTESTS keep f p
-	[ -d "$dir" ] || git -C "$prepo" worktree add -q --detach "$dir" "$branch"
+	# the patch lane may have made its repository anew since the last run
+	if ! git -C "$dir" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		rm -rf "$dir"
+		git -C "$prepo" worktree prune
+		git -C "$prepo" worktree add -q --detach "$dir" "$branch"
+	fi
 	git -C "$dir" checkout -q -f --detach "$branch"
 	keep=
 	for f in "$sel"/prog_tests/*.c; do
