@@ -336,7 +336,8 @@ def earn_page(records):
            " of `docs/verifier-rules.md`) when it is the only program the row's refusing-program column"
            " names (twins pin nothing); a top-level test, when all of them are its own. Verifier"
            " programs are `cpumask_create_verifier`'s subtests; a test newer than a tree's mutants run"
-           " catches nothing in its record. A test that earns nothing here may still be kept because"
+           " catches nothing in its record; a test removed since a record still shows in it, marked"
+           " \"removed since\" (its mutant is due a new run). A test that earns nothing here may still be kept because"
            " it proves a documented behaviour (README's \"What is tested where\"): the reader judges.",
            ""]
     cands = []
@@ -352,17 +353,20 @@ def earn_page(records):
             if len(reduce(ref)) == 1:
                 earn[reduce(ref).pop()]["rules"].append(rule)
         tests = sorted(reduce(everything))
-        none = [t for t in tests if not any(earn[t].values())]
+        # a test removed since a record was made still shows in that record
+        gone = {t for t in tests if t.split("/")[0] not in top}
+        none = [t for t in tests if not any(earn[t].values()) and t not in gone]
         out += [f"## {level.capitalize()}s", "",
                 f"{len(tests)} {level}s: {sum(any(earn[t][s] for s in records) for t in tests)}"
                 f" alone catch a mutant, {sum(bool(earn[t]['rules']) for t in tests)} alone pin a"
-                f" rule, {len(none)} neither.", "",
+                f" rule, {len(none)} neither"
+                + (f"; {len(gone)} of them removed since their records" if gone else "") + ".", "",
                 "| test | " + " | ".join(f"mutants it alone catches, {s}" for s in records)
                 + " | rules it alone pins |", "|---" * (len(records) + 2) + "|"]
         for t in tests:
-            if t not in none:
+            if t not in none and (t not in gone or any(earn[t].values())):
                 v = earn[t]["rules"]
-                out.append(f"| {t} | " + " | ".join(", ".join(earn[t][s]) for s in records) + " | "
+                out.append(f"| {t}{' (removed since)' if t in gone else ''} | " + " | ".join(", ".join(earn[t][s]) for s in records) + " | "
                            + (f"{len(v)}" if level[0] == "t" else "; ".join(v)) + " |")
         out.append("")
         cands += [f"{level.capitalize()}s that alone catch no mutant and pin no rule ({len(none)}):", ""]
