@@ -194,12 +194,8 @@ mutants)
 	build
 	exec scripts/mutants.sh "${margs[@]}" -- "$@"
 	;;
-soak)
+soak|kill-test)
 	build
-	exec scripts/soak.sh "${margs[@]}" -- "$@"
-	;;
-kill-test)
-	build
-	exec scripts/kill-test.sh "${margs[@]}" -- "$@"
+	exec scripts/stress.sh "${mode%-test}" "${margs[@]}" -- "$@"
 	;;
 esac
