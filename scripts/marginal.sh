@@ -134,13 +134,7 @@ mapfile -t new < <(git -C "$prepo" diff --name-only base am-bpf -- "$SELFTESTS/p
 # new tests from failing (loading) to passing and fail nothing else.
 unpatched=$(boot "$work/logs/fix-unpatched.log" "$image" "$fixwt/$SELFTESTS/test_progs" \
 		 -t "$FIX_TESTS")
-fixout=$CACHE/marginal/kbuild-fix
-if ! cmp -s "$kbuild/.config-stamp" "$fixout/.config-stamp" 2>/dev/null; then
-	rm -rf "$fixout" "$fixout.tmp"
-	cp -a "$kbuild" "$fixout.tmp"
-	mv "$fixout.tmp" "$fixout"
-fi
-fiximage=$(KBUILD_DIR=$fixout KBUILD_TESTMOD= \
+fiximage=$(KBUILD_DIR=$CACHE/marginal/kbuild-fix KBUILD_TESTMOD="" \
 	   KBUILD_OVERLAY="kernel/bpf/verifier.c:$fixwt/kernel/bpf/verifier.c" \
 	   "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
 	tree_die "the patched kernel does not build (log: $work/logs/kernel.log)"

@@ -64,23 +64,17 @@ done
 [ ${#patches[@]} -gt 0 ] || die "no mutant selected (MUTANTS='${MUTANTS:-}')"
 
 # The pristine tree's own build first (incremental if ./run.sh --kernel
-# ran), then a copy of its build directory for the mutants: each mutant
-# recompiles one file and relinks. The mutated file is a copy outside the
-# tree, bind-mounted over the tree's file only inside the build's private
-# mount namespace (own-kernel.sh KBUILD_OVERLAY): the tree is never written.
+# ran), then the mutants' build directory, a copy of it (own-kernel.sh
+# KBUILD_DIR): each mutant recompiles one file and relinks. The mutated file
+# is a copy outside the tree, bind-mounted over the tree's file only inside
+# the build's private mount namespace (own-kernel.sh KBUILD_OVERLAY): the
+# tree is never written.
 image=$("$repo/scripts/own-kernel.sh" --build "$kdir") || die "the unchanged tree does not build"
 pristine=${image%/arch/x86/boot/bzImage}
 # Another runner (MUTANTS_NAME) builds in a copy of its own, so that it may
 # run beside this lane.
 work=$CACHE/ownkernel/mutants/$(basename "$pristine")${MUTANTS_NAME:+-$MUTANTS_NAME}
 out=$work/kbuild
-if ! cmp -s "$pristine/.config-stamp" "$out/.config-stamp" 2>/dev/null; then
-	rm -rf "$out"
-	mkdir -p "$work"
-	rm -rf "$out.tmp"
-	cp -a "$pristine" "$out.tmp" || die "cannot copy $pristine to $out"
-	mv "$out.tmp" "$out"
-fi
 mkdir -p "$work/src"
 # The object a mutant was last built into, if any: removed before the next
 # build, so that it is rebuilt from the tree's file (also after a run that

@@ -20,7 +20,9 @@
 # and the kernel's config at /boot (libbpf reads __kconfig externs there):
 # what upstream's test_progs (TEST_PROGS=) needs for its struct_ops tests.
 #
-# Environment: KBUILD_JOBS (default 2), KBUILD_DIR (the O= directory),
+# Environment: KBUILD_JOBS (default 2), KBUILD_DIR (the O= directory; one
+# other than the tree's own starts as a copy of the tree's own build, made
+# anew when that one is reconfigured: a mutated file then recompiles alone),
 # KBUILD_OVERLAY=PATH:FILE (build as if the tree's PATH held FILE: FILE is
 # bind-mounted over it in a private mount namespace, so the tree itself is
 # never written; scripts/mutants.sh seeds its bugs this way), and what
@@ -65,7 +67,15 @@ done
 	die "missing build tools: ${missing[*]} (apt-get install flex bison bc dwarves libssl-dev libelf-dev, or ./run.sh --setup)"
 
 name=$(basename "$kdir")-$(echo "$kdir" | sha1sum | cut -c1-8)
-out=${KBUILD_DIR:-$CACHE/kbuild/$name}
+own=$CACHE/kbuild/$name
+out=${KBUILD_DIR:-$own}
+if [ "$out" != "$own" ] && [ -f "$own/.config-stamp" ] &&
+   ! cmp -s "$own/.config-stamp" "$out/.config-stamp" 2>/dev/null; then
+	rm -rf "$out" "$out.tmp"
+	mkdir -p "$(dirname "$out")"
+	flock "$own/.lock" cp -a "$own" "$out.tmp" || die "cannot copy $own to $out"
+	mv "$out.tmp" "$out"
+fi
 mkdir -p "$out"
 # Two makes in one O= directory corrupt it: one build at a time, the
 # second waiting for the first.
