@@ -1,59 +1,62 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Run test_progs inside other kernels: one qemu (TCG) guest per kernel.
+# Run test_progs inside other kernels, one qemu guest per kernel booted from
+# a busybox initramfs (docs/lanes.md, "VM lane"); or, with --kselftest
+# (scripts/kselftest-vm.sh), an installed kselftest directory.
 #
 #   scripts/vm.sh [--arch ARCH] [--cpus N] [--jobs N] [KERNEL...] [-- TEST_PROGS_ARGS...]
+#   scripts/vm.sh --kselftest [--arch ARCH] INSTALL_DIR [KERNEL...]
 #
-# KERNEL is a series (6.1, 7.3: Debian's newest cloud kernel), a point
-# release (6.18.5) or Debian release (6.12.90+deb12.1-cloud-amd64), all
-# fetched and cached by scripts/kernel.sh; "all" (the newest of every series
-# Debian carries), "points" (every point release Debian carries of each
-# series from 6.12 on), or the path to a bzImage/vmlinuz with BTF.
-# Default: VM_DEFAULT_SERIES (lib.sh).
-# The guest boots from a busybox initramfs that holds test_progs and the
-# libraries it links; test_progs' output and exit status
-# come back on a second serial port, the kernel's console on the first.
+# KERNEL: a series (7.3), a point release (6.18.5) or a Debian release, as
+# scripts/kernel.sh fetches them; "all", "points", or the path to a
+# bzImage/vmlinuz with BTF. Default VM_DEFAULT_SERIES (lib.sh); 6.18 and
+# CURRENT_SERIES for --kselftest. --cpus N (VM_CPUS, 2): vCPUs per guest;
+# --jobs N (VM_JOBS, 1): guests at a time; --arch arm64|s390x (VM_ARCH):
+# that architecture's kernels, with a static runner built for them (OUTPUT
+# default build/ARCH).
 #
-# --cpus N (or VM_CPUS=N) gives each guest N vCPUs, default 2. nr_cpu_ids
-# follows the vCPUs: above 64 every cpumask spans more than one word.
-# --jobs N (or VM_JOBS=N) boots up to N guests at a time, default 1.
-# --arch ARCH (or VM_ARCH=ARCH) boots Debian's arm64 or s390x kernels
-# instead (scripts/kernel.sh --arch) under qemu-system-aarch64 (-M virt)
-# or qemu-system-s390x (-M s390-ccw-virtio), TCG, with a static runner
-# built for them (OUTPUT default build/ARCH; make ARCH=) and the target's
-# static busybox (scripts/setup-arch.sh); test_progs' output comes back on
-# a virtio console. Their header adds the guest's machine and the byte
-# order of its kernel's BTF: "=== RELEASE (nr_cpu_ids N, s390x, big-endian)".
-#
-# Prints per kernel "=== RELEASE (nr_cpu_ids N)" and test_progs' output,
-# in the order the kernels were named, then a table: passed, skipped,
-# failed and known failures (test_progs' built-in known-failures list)
-# from test_progs' Summary line. The same goes to VM_JSON (default
-# $OUTPUT/vm.json) after each guest, with the date, host kernel and load;
-# "scripts/docs-update.py vm-points VM_JSON" records a "points" run in
-# docs/vm-points.md. Each guest's console and test_progs output stay in
-# $VM_LOGS/RELEASE-Ncpu.{console,out} (default $CACHE/vm-logs) until the
-# next guest of that kernel and width.
-# Exits non-zero if any guest failed: test_progs failed, or the guest hung,
-# oopsed, panicked or never reported an exit status; a guest whose kernel
-# failed before init, with no test run, is booted once more. test_progs'
-# exit status 4 (every test skipped, kselftest's skip) is "skipped", not a
-# failure; known failures do not count as failures (test_progs exits 0).
+# Prints per kernel "=== RELEASE (nr_cpu_ids N[, MACHINE, BYTE ORDER])" and
+# test_progs' output, in the order named, then a table from each Summary
+# line, also in VM_JSON (default $OUTPUT/vm.json, rewritten after each
+# guest); consoles and outputs stay in $VM_LOGS/RELEASE-Ncpu.{console,out}
+# (default $CACHE/vm-logs). Exits non-zero if a guest failed: test_progs
+# failed (exit 4, every test skipped, is not a failure), or the guest hung,
+# oopsed, panicked or reported no exit status. A guest whose kernel failed
+# before init, with no test run, is booted once more.
+# --kselftest: the guest holds only busybox and INSTALL_DIR; run_kselftest.sh
+# must exit 0 with KTAP that kunit.py parses. Per kernel "=== RELEASE (WALL
+# s)", the results and "kselftest-vm: RELEASE: ok"; the KTAP, console and
+# record (docs-update.py kselftest) stay in $VM_LOGS/RELEASE-kselftest.*.
 #
 # Environment: TEST_PROGS (default $OUTPUT/test_progs), OUTPUT, CACHE, KDIR,
-# VM_UNAME26 (1: run test_progs under setarch --uname-2.6, a release string
-# that lies, to show no verdict depends on it), QEMU, VM_TIMEOUT (seconds
-# per guest, default 300, and 8 more per vCPU in a wide guest), VM_MEM
-# (default 2G), VM_CPUS (default 2), VM_JOBS (default 1), VM_JSON, VM_FILES
-# (more files for the guest: FILE goes beside test_progs, e.g. bpf_testmod.ko;
-# FILE:PATH to PATH, e.g. a kernel's .config to /boot/config-RELEASE).
+# QEMU, VM_TIMEOUT (seconds per guest: 300, 600 for another architecture,
+# and 8 more per vCPU in a wide TCG guest), VM_MEM (2G), VM_UNAME26 (1:
+# test_progs under setarch --uname-2.6, a release string that lies),
+# VM_FILES (FILE goes beside test_progs, e.g. bpf_testmod.ko; FILE:PATH to
+# PATH, e.g. a kernel's .config to /boot/config-RELEASE).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$repo/scripts/lib.sh"
 export KDIR=${KDIR:-$STABLE_TREE}
+ksdir=
+# shellcheck disable=SC2034 # LANE: the prefix of die() (lib.sh)
+[ "${1:-}" != --kselftest ] || { LANE=kselftest-vm ksdir=-; shift; }
 vm_arch_option "$@"
 shift "$VM_ARCH_SHIFT"
+if [ -n "$ksdir" ]; then
+	[ $# -ge 1 ] || die "usage: scripts/kselftest-vm.sh [--arch ARCH] INSTALL_DIR [KERNEL...]"
+	ksdir=$(readlink -f "$1")
+	shift
+	{ [ -x "$ksdir/run_kselftest.sh" ] && [ -r "$ksdir/kselftest-list.txt" ]; } ||
+		die "$ksdir: not a kselftest install (make install INSTALL_PATH=$ksdir)"
+	# Nothing in the directory may need the dynamic loader: the guest has none.
+	for f in "$ksdir"/*; do
+		if readelf -l "$f" 2>/dev/null | grep -q 'program interpreter'; then
+			die "$f is dynamically linked: the guest has no shared libraries"
+		fi
+	done
+fi
 OUTPUT=${OUTPUT:-$repo/build$([ "$VM_ARCH" = "$HOST_ARCH" ] || echo "/$VM_ARCH")}
 TEST_PROGS=${TEST_PROGS:-$OUTPUT/test_progs}
 timeout_given=${VM_TIMEOUT:-}
@@ -63,7 +66,8 @@ VM_CPUS=${VM_CPUS:-2}
 VM_JOBS=${VM_JOBS:-1}
 VM_LOGS=${VM_LOGS:-$CACHE/vm-logs}
 VM_JSON=${VM_JSON:-$OUTPUT/vm.json}
-mkdir -p "$(dirname "$VM_JSON")" || die "cannot make the directory of VM_JSON=$VM_JSON"
+[ -n "$ksdir" ] || mkdir -p "$(dirname "$VM_JSON")" ||
+	die "cannot make the directory of VM_JSON=$VM_JSON"
 BUSYBOX=/bin/busybox
 # A panic ends the guest at once (-no-reboot), and so does an oops; the bpf
 # LSM is active whatever the kernel's CONFIG_LSM says.
@@ -97,6 +101,8 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 	shift
 done
 [ "${1:-}" = "--" ] && shift
+[ -z "$ksdir" ] || [ $# -eq 0 ] || die "run_kselftest.sh takes no test_progs arguments"
+[ ${#kernels[@]} -gt 0 ] || [ -z "$ksdir" ] || kernels=(6.18 "$CURRENT_SERIES")
 # shellcheck disable=SC2206 # a list of series
 [ ${#kernels[@]} -gt 0 ] || kernels=($VM_DEFAULT_SERIES)
 
@@ -107,7 +113,11 @@ done
 # nosoftlockup keeps a vCPU the host did not schedule for a while from
 # reading as a kernel bug. Each vCPU still slows the boot.
 ACCEL=$(vm_accel)
-echo "vm.sh: qemu accelerator $ACCEL$([ "$ACCEL" = kvm ] || echo ' (no usable KVM)')"
+if [ -n "$ksdir" ]; then
+	echo "kselftest-vm: $(du -sh "$ksdir" | cut -f1) in $ksdir; qemu accelerator $ACCEL"
+else
+	echo "vm.sh: qemu accelerator $ACCEL$([ "$ACCEL" = kvm ] || echo ' (no usable KVM)')"
+fi
 if [ "$VM_CPUS" -gt 2 ] && [ "$ACCEL" != kvm ]; then
 	CMDLINE+=" lpj=4000000 nosoftlockup"
 	[ -n "$timeout_given" ] || VM_TIMEOUT=$((VM_TIMEOUT + 8 * VM_CPUS))
@@ -120,10 +130,14 @@ done
 if [ ! -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" | grep 'program interpreter' >/dev/null; then
 	die "$BUSYBOX is not a static busybox: run ./run.sh --setup (busybox-static)"
 fi
-[ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make, or TEST_PROGS=)"
-TEST_PROGS=$(readlink -f "$TEST_PROGS")
+if [ -z "$ksdir" ]; then
+	[ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make, or TEST_PROGS=)"
+	TEST_PROGS=$(readlink -f "$TEST_PROGS")
+fi
 if [ "$VM_ARCH" != "$HOST_ARCH" ]; then
 	BUSYBOX=$("$repo/scripts/setup-arch.sh" "$VM_ARCH")/bin/busybox || exit 1
+fi
+if [ -z "$ksdir" ] && [ "$VM_ARCH" != "$HOST_ARCH" ]; then
 	[ "${VM_UNAME26:-}" != 1 ] || die "VM_UNAME26 needs the host's architecture"
 	machine_want=$(readelf -h "$BUSYBOX" | sed -n 's/^ *Machine: *//p')
 	if [ "$(readelf -h "$TEST_PROGS" | sed -n 's/^ *Machine: *//p')" != "$machine_want" ] ||
@@ -156,13 +170,28 @@ copy_libs() {
 	done
 }
 
-# The initramfs, shared by every kernel: busybox, test_progs, its libraries
-# (at the paths the dynamic loader looks in), the arguments one per line.
+# The initramfs, shared by every kernel: busybox, the init, and the
+# kselftest directory or test_progs.
 build_initramfs() {
+	local root=$tmp/root
+
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt}
+	cp "$BUSYBOX" "$root/bin/busybox"
+	[ -z "$ksdir" ] || cp -a "$ksdir" "$root/opt/kselftest"
+	[ -n "$ksdir" ] || add_test_progs "$@"
+	echo "$VM_RESULT_TTY" > "$root/port"
+	[ "$VM_ARCH" = "$HOST_ARCH" ] || touch "$root/foreign"
+	write_init > "$root/init"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$tmp/initramfs.cpio"
+}
+
+# test_progs, VM_FILES, the libraries test_progs links (at the paths the
+# dynamic loader looks in), the kernels' configs, the arguments one per line.
+add_test_progs() {
 	local root=$tmp/root f dest
 
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,opt/test_progs}
-	cp "$BUSYBOX" "$root/bin/busybox"
+	mkdir "$root/opt/test_progs"
 	cp "$TEST_PROGS" "$root/opt/test_progs/test_progs"
 	for f in ${VM_FILES:-}; do
 		dest=/opt/test_progs/
@@ -185,9 +214,11 @@ build_initramfs() {
 		echo "/usr/bin/setarch x86_64 --uname-2.6" > "$root/wrap"
 	fi
 	[ $# -eq 0 ] || printf '%s\n' "$@" > "$root/args"
-	echo "$VM_RESULT_TTY" > "$root/port"
-	[ "$VM_ARCH" = "$HOST_ARCH" ] || touch "$root/foreign"
-	cat > "$root/init" <<'INIT'
+}
+
+# What a test machine has mounted; the results go out on the second port.
+write_init() {
+	cat <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s
 mount -t devtmpfs dev /dev
@@ -204,11 +235,18 @@ ip link set lo up
 ulimit -l unlimited
 set --
 [ -f /args ] && while IFS= read -r arg; do set -- "$@" "$arg"; done < /args
-echo "vm.sh: lsm=$(cat /sys/kernel/security/lsm) running test_progs $*"
+echo "vm.sh: lsm=$(cat /sys/kernel/security/lsm) running $(ls /opt) $*"
 port=/dev/$(cat /port)
 # held open: a virtio console (hvc) resets its settings at the last close
 exec 3<>"$port"
 stty -F "$port" raw -echo
+if [ -d /opt/kselftest ]; then
+	{
+		/opt/kselftest/run_kselftest.sh
+		echo "vm.sh: exit status $?"
+	} > "$port" 2>/dev/null
+	poweroff -f
+fi
 cd /opt/test_progs
 possible=$(cat /sys/devices/system/cpu/possible)
 {
@@ -229,8 +267,6 @@ possible=$(cat /sys/devices/system/cpu/possible)
 } > "$port" 2>&1
 poweroff -f
 INIT
-	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$tmp/initramfs.cpio"
 }
 
 # KERNEL -> release and image (what qemu boots), appended to the lists.
@@ -279,13 +315,53 @@ add_kernel() {
 	images+=("$image")
 }
 
+# The first line of FILE that says the guest kernel went wrong, if any.
+kernel_error() {
+	grep -Em1 "$KERNEL_ERRORS" "$1" 2>/dev/null | sed 's/^\[[^]]*\] *//; s/\r$//'
+}
+
+# The kselftest lane's verdict on one guest (run_guest's variables): exit
+# status 0 and KTAP that kunit.py parses; the record only for a pass.
+kselftest_verdict() {
+	local check=''
+
+	status=$(sed -n 's/^vm\.sh: exit status \([0-9]*\)$/\1/p' "$result")
+	grep -v '^vm\.sh: exit status ' "$result" > "$log.ktap" || true
+	rm -f "$log.json"
+	if [ "$rc" != 0 ]; then
+		why="qemu exited with $rc"
+		[ "$rc" != 124 ] || why+=" (timed out after ${VM_TIMEOUT}s)"
+	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
+		why="guest kernel error: $why"
+	elif [ "$status" != 0 ]; then
+		why="run_kselftest.sh exit status ${status:-missing}"
+	elif ! check=$("$repo/scripts/ktap-check.sh" -J "$out.counts" "$log.ktap"); then
+		why="invalid KTAP: $check"
+	fi
+	echo "=== $release (${wall%.*} s)"
+	grep -E '^(not ok|ok) |^# (Totals|Summary)' "$log.ktap" || true
+	[ -z "$check" ] || echo "$check"
+	if [ -n "$why" ]; then
+		echo "kselftest-vm: $release: FAILED: $why (console: $log.console)"
+		tail -n 20 "$console"
+		touch "$out.failed"
+	else
+		echo "kselftest-vm: $release: ok"
+		printf '{"kernel": "%s", "accel": "%s", "exit": %s, "wall_s": %s, %s\n' "$release" \
+			"$ACCEL" "$status" "${wall%.*}" "$(cut -c2- "$out.counts")" > "$log.json"
+	fi
+	: > "$out.row"
+}
+
 # run_guest NAME RELEASE IMAGE OUT: boot one guest, print its output; its
 # row of the table goes to OUT.row, its JSON record to OUT.json, and
 # OUT.failed marks a failure.
 run_guest() {
 	local name=$1 release=$2 image=$3 out=$4 console=$4.console result=$4.result
 	local start wall rc=0 status why='' first sum passed='-' skipped='-' nfailed='-'
-	local known='-' xpass='-' ncpus skipped_all='' boots march
+	local known='-' xpass='-' ncpus skipped_all='' boots march log
+
+	log=$VM_LOGS/$release-$([ -n "$ksdir" ] && echo kselftest || echo "${VM_CPUS}cpu")
 
 	for boots in 1 2; do
 		rm -f "$console" "$result"
@@ -308,15 +384,18 @@ run_guest() {
 		   grep -q '^vm\.sh: lsm=' "$console"; then
 			break
 		fi
-		cp "$console" "$VM_LOGS/$release-${VM_CPUS}cpu.boot-error.console"
+		cp "$console" "$log.boot-error.console"
 		echo "vm.sh: $release: kernel error before init, no test ran:" \
-		     "$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//; s/\r$//');" \
-		     "booting again (console: $VM_LOGS)"
+		     "$(kernel_error "$console"); booting again (console: $VM_LOGS)"
 	done
 
 	touch "$result"
-	cp "$console" "$VM_LOGS/$release-${VM_CPUS}cpu.console" 2>/dev/null || true
-	cp "$result" "$VM_LOGS/$release-${VM_CPUS}cpu.out"
+	cp "$console" "$log.console" 2>/dev/null || true
+	if [ -n "$ksdir" ]; then
+		kselftest_verdict
+		return
+	fi
+	cp "$result" "$log.out"
 	ncpus=$(sed -n 's/^vm.sh: nr_cpu_ids \([0-9]*\)$/\1/p' "$result" | head -n1)
 	# "aarch64, little-endian" -> "arm64, little-endian"
 	march=$(sed -n 's/^vm.sh: machine \(.*\)$/\1/p' "$result" | head -n1 |
@@ -328,8 +407,7 @@ run_guest() {
 		why="guest timed out after ${VM_TIMEOUT}s"
 	elif [ "$rc" != 0 ]; then
 		why="qemu exited with $rc"
-	elif grep -Eq "$KERNEL_ERRORS" "$console" 2>/dev/null; then
-		why=$(grep -Em1 "$KERNEL_ERRORS" "$console" | sed 's/^\[[^]]*\] *//; s/\r$//')
+	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
 		why="guest kernel error: $why"
 	elif [ -z "$status" ]; then
 		why="no exit status from the guest"
@@ -428,7 +506,7 @@ flush() {
 		[ ! -f "$tmp/$shown.failed" ] || failed=1
 		table+=("$(cat "$tmp/$shown.row")")
 		shown=$((shown + 1))
-		write_results
+		[ -n "$ksdir" ] || write_results
 	done
 }
 
@@ -462,6 +540,7 @@ if [ "$shown" != ${#images[@]} ]; then
 	echo "vm.sh: only $shown of ${#images[@]} guests reported"
 	failed=1
 fi
+[ -z "$ksdir" ] || exit $failed
 
 echo
 printf '%-32s %9s %8s %7s %6s %5s %8s  %s\n' kernel passed skipped failed known exit wall result
