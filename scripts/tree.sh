@@ -175,8 +175,8 @@ tree_build() {
 	shift 3
 	# A dependency file naming a source of ours that is gone (a renamed
 	# header) stops make with "No rule to make target": drop it and its
-	# object, which make then rebuilds.
-	for d in "$dir"/cpumask_create*.d; do
+	# object, which make then rebuilds. Flavors build in subdirectories.
+	for d in "$dir"/cpumask_create*.d "$dir"/*/cpumask_create*.d; do
 		[ -e "$d" ] || continue
 		for dep in $(grep -oE '[^ :\\]*(progs|prog_tests)/cpumask_create[^ :\\]*' "$d"); do
 			[ -e "$dep" ] || [ -e "$dir/$dep" ] || { rm -f "$d" "${d%.d}.o"; break; }
