@@ -19,9 +19,9 @@ ifneq ($(VMLINUX_BTF),)
 export VMLINUX_BTF
 endif
 
-# Upstream's flavors the stable tree builds with its clang-16: no_alu32.
-# cpuv4 needs a clang that knows -mcpu=v4 (docs/runner.md).
-FLAVORS		:= no_alu32
+# Upstream's flavors: no_alu32 (BPF ISA v2), cpuv4 (v4, built by clang-22
+# in a tree of its own: the stable tree's clang-16 lacks -mcpu=v4).
+FLAVORS		:= no_alu32 cpuv4
 FLAVOR		?=
 ifneq ($(filter-out $(FLAVORS),$(FLAVOR)),)
 $(error FLAVOR=$(FLAVOR): not one of: $(FLAVORS))
