@@ -27,8 +27,15 @@ btf=${VMLINUX_BTF:-$(scripts/kernel.sh "$series")/vmlinux}
 export SAN_CFLAGS=${SAN_CFLAGS:-}
 # -static for the runners alone (not libbpf.so ...): a makefile that make
 # reads first (MAKEFILES), naming them
-LDFLAGS=
-[ -n "$SAN_CFLAGS" ] || LDFLAGS=-static
+static=-static
+if [ -n "$SAN_CFLAGS" ]; then
+	static=
+	# The host tools link the sanitized libbpf.a too (LDFLAGS below);
+	# UBSan stops bpftool's skeleton generation at a signed overflow in
+	# libbpf's btf.c: the skeletons come from Debian's bpftool (7.5, the
+	# tree's own version), uninstrumented.
+	export BPFTOOL=${BPFTOOL:-$(command -v bpftool)}
+fi
 
 # build TREE RUNNER...: the runners, in OUTPUT/TREE
 build() {
@@ -43,12 +50,17 @@ build() {
 	done
 	tree_sync "$sel"
 	# make does not relink for other flags
-	if [ "$(cat "$sel/.ldflags" 2>/dev/null)" != "$LDFLAGS" ]; then
+	if [ "$(cat "$sel/.ldflags" 2>/dev/null)" != "$static" ]; then
 		rm -f "$sel"/test_progs "$sel"/test_progs-*
-		echo "$LDFLAGS" > "$sel/.ldflags"
+		echo "$static" > "$sel/.ldflags"
 	fi
-	echo "$(printf "$sel/%s " "$@"): private LDFLAGS += $LDFLAGS" > "$tree.mk"
-	MAKEFILES=$tree.mk tree_build "$sel" "$btf" "$tree.log" "$@"
+	echo "$(printf "$sel/%s " "$@"): private LDFLAGS += $static" > "$tree.mk"
+	# clang links liburandom_read.so, and clang-16 has no sanitizer
+	# runtime: no test here uses it, build it uninstrumented
+	[ -z "$SAN_CFLAGS" ] || SAN_CFLAGS= tree_make "$sel" -s VMLINUX_BTF="$btf" \
+		"$sel/liburandom_read.so" "$sel/urandom_read" >> "$tree.log" 2>&1 ||
+		tree_die "building urandom_read in $sel failed (log: $tree.log)"
+	LDFLAGS=$SAN_CFLAGS KBUILD_HOSTLDFLAGS=$SAN_CFLAGS MAKEFILES=$tree.mk tree_build "$sel" "$btf" "$tree.log" "$@"
 	for r; do
 		bin=runner/${r/-/.}
 		cp "$sel/$r" "$OUTPUT/$bin.tmp" && mv "$OUTPUT/$bin.tmp" "$OUTPUT/$bin"
