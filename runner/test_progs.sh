@@ -196,8 +196,11 @@ function out(s) {
 		held = held s "\n"
 	else if (ktap)
 		logbuf = logbuf s "\n"
-	else
+	else {
+		# line by line, as the runner prints (a reader times the lines)
 		print s
+		fflush()
+	}
 }
 # KTAP: the last "SKIP: reason" line of a log
 function skip_reason(lg,   n, l, i, r) {
