@@ -25,6 +25,7 @@ bin=$here/@BIN@
 die() { echo "test_progs: $*" >&2; exit "${2:-2}"; }
 
 ktap=
+subsel=
 list=
 known_file=
 json=
@@ -41,6 +42,7 @@ add() {
 check_sel() {
 	case ",$1," in
 	*,,*|*,/*|*/,*) die "invalid test selection: '$1'" ;;
+	*/*) subsel=1 ;;
 	esac
 }
 while [ $# -gt 0 ]; do
@@ -149,7 +151,7 @@ fi
 eval "set -- $args"
 { "$bin" "$@" 2>&1; echo "$?" > "$tmp/rc"; } | awk \
 	-v known_file="$tmp/known" -v known_src="$known_src" -v release="$release" \
-	-v ktap="$ktap" -v verbose="$verbose" -v planned="$planned" -v counts="$tmp/counts" '
+	-v ktap="$ktap" -v subsel="$subsel" -v verbose="$verbose" -v planned="$planned" -v counts="$tmp/counts" '
 # known-failures: TEST[/SUBTEST] KERNELS REASON; KERNELS a comma list of
 # series (6.18) or releases (6.18.44), matched against this release.
 function load(   line, n, f, k, i, hit, c, rest) {
@@ -224,6 +226,8 @@ function kline(indent, num, name, res, why, lg) {
 	       (res ~ /^(SKIP|XFAIL|XPASS)$/ ? " # " res (why != "" ? " " why : "") : "") "\n"
 }
 function kwhy(k, res) {
+	if (k == "")
+		return ""
 	if (res == "XFAIL")
 		return reason[k] " (" known_src ":" lineno[k] ")"
 	return known_src ":" lineno[k] " expects a failure on " release \
@@ -271,7 +275,9 @@ pending_blank { pending_blank = 0; if ($0 != "All error logs:") out("") }
 	num = substr($1, 2)
 	name = $0; sub(/^#[^ ]+ +/, "", name)
 	res = name; sub(/^[^:]*:/, "", res); sub(/:.*/, "", name)
-	k = nsub[num] ? "" : entry(name)
+	# a test-level entry covers a test without subtests; with subtests
+	# selected, one that printed none may have had them all filtered out
+	k = nsub[num] || subsel ? "" : entry(name)
 	if (errlog) {
 		if (!(num in known_only)) {
 			if (!errlog_out++)
