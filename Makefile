@@ -18,6 +18,10 @@ export CACHE KDIR OUTPUT
 ifneq ($(VMLINUX_BTF),)
 export VMLINUX_BTF
 endif
+# ARCH=arm64|s390x: cross-built (runner/build.sh), as "./run.sh --vm --arch"
+ifneq ($(ARCH),)
+export ARCH
+endif
 
 # Upstream's flavors: no_alu32 (BPF ISA v2), cpuv4 (v4, built by clang-22
 # in a tree of its own: the stable tree's clang-16 lacks -mcpu=v4).

@@ -26,16 +26,45 @@ series=$(tree_series "$kdir")
 btf=${VMLINUX_BTF:-$(scripts/kernel.sh "$series")/vmlinux}
 export SAN_CFLAGS=${SAN_CFLAGS:-}
 # -static for the runners alone (not libbpf.so ...): a makefile that make
-# reads first (MAKEFILES), naming them
+# reads first (MAKEFILES), naming them; in LDLIBS, as make exports an
+# environment variable (LDFLAGS) with its value for the target
 static=-static
 if [ -n "$SAN_CFLAGS" ]; then
 	static=
-	# The host tools link the sanitized libbpf.a too (LDFLAGS below);
-	# UBSan stops bpftool's skeleton generation at a signed overflow in
-	# libbpf's btf.c: the skeletons come from Debian's bpftool (7.5, the
-	# tree's own version), uninstrumented.
+	# The host tools link the sanitized libbpf.a too. UBSan stops
+	# bpftool's skeleton generation at a signed overflow in libbpf's
+	# btf.c: the skeletons come from Debian's bpftool (7.5, the tree's
+	# own version), uninstrumented.
+	export LDFLAGS=$SAN_CFLAGS KBUILD_HOSTLDFLAGS=$SAN_CFLAGS
 	export BPFTOOL=${BPFTOOL:-$(command -v bpftool)}
 fi
+
+# ARCH=arm64|s390x: cross-built by Debian's cross compiler, statically
+# against the target's libelf and zlib from scripts/setup-arch.sh's sysroot
+case ${ARCH:-} in
+""|x86|x86_64|amd64) unset ARCH ;;
+arm64|s390x|s390)
+	[ "$ARCH" != s390x ] || ARCH=s390
+	triple=$([ "$ARCH" = arm64 ] && echo aarch64 || echo s390x)-linux-gnu
+	sysroot=${SYSROOT:-$CACHE/sysroot/${ARCH/%s390/s390x}}
+	[ -f "$sysroot/usr/lib/$triple/libelf.a" ] ||
+		tree_die "no $sysroot/usr/lib/$triple/libelf.a: run scripts/setup-arch.sh"
+	[ -n "$static" ] || tree_die "SANITIZE=1: not for ARCH=$ARCH"
+	export ARCH CROSS_COMPILE=$triple- CFLAGS="-I$sysroot/usr/include" \
+		LDFLAGS="-L$sysroot/usr/lib/$triple"
+	;;
+*) tree_die "ARCH=$ARCH: arm64 or s390x" ;;
+esac
+
+# helpers VAR=VALUE FILE...: FILEs of sel, made with VAR=VALUE
+helpers() {
+	local v=$1
+	shift
+	# shellcheck disable=SC2046 # a list of files
+	LDFLAGS= tree_make "$sel" -s VMLINUX_BTF="$btf" "$v" $(printf "$sel/%s " "$@") \
+		> "$OUTPUT/helpers.log" 2>&1 ||
+		tree_die "building $* in $sel failed (log: $OUTPUT/helpers.log)"
+}
 
 # build TREE RUNNER...: the runners, in OUTPUT/TREE
 build() {
@@ -43,6 +72,11 @@ build() {
 	shift
 	sel=$tree/$SELFTESTS
 	tree_copy "$kdir" "$tree"
+	# libbpf includes the target's uapi headers from arch/
+	if [ -n "${ARCH:-}" ] && [ ! -d "$tree/arch/$ARCH/include/uapi" ]; then
+		mkdir -p "$tree/arch/$ARCH/include"
+		cp -a "$kdir/arch/$ARCH/include/uapi" "$tree/arch/$ARCH/include/"
+	fi
 	tree_prune "$sel"
 	# only our tests: upstream's cpumask test too goes
 	for f in "$sel"/prog_tests/cpumask*.c "$sel"/progs/cpumask*.c; do
@@ -54,13 +88,18 @@ build() {
 		rm -f "$sel"/test_progs "$sel"/test_progs-*
 		echo "$static" > "$sel/.ldflags"
 	fi
-	echo "$(printf "$sel/%s " "$@"): private LDFLAGS += $static" > "$tree.mk"
-	# clang links liburandom_read.so, and clang-16 has no sanitizer
-	# runtime: no test here uses it, build it uninstrumented
-	[ -z "$SAN_CFLAGS" ] || SAN_CFLAGS= tree_make "$sel" -s VMLINUX_BTF="$btf" \
-		"$sel/liburandom_read.so" "$sel/urandom_read" >> "$tree.log" 2>&1 ||
-		tree_die "building urandom_read in $sel failed (log: $tree.log)"
-	LDFLAGS=$SAN_CFLAGS KBUILD_HOSTLDFLAGS=$SAN_CFLAGS MAKEFILES=$tree.mk tree_build "$sel" "$btf" "$tree.log" "$@"
+	echo "$(printf "$sel/%s " "$@"): private LDLIBS += $static" > "$tree.mk"
+	# a newer kernel's vmlinux.h (7.x: anonymous members of a tagged
+	# struct type): each program's own flags, upstream's progs/X.c-CFLAGS
+	for f in "$sel"/progs/*.c; do
+		echo "progs/${f##*/}-CFLAGS += -fms-extensions -Wno-microsoft-anon-tag -DBPF_NO_KFUNC_PROTOTYPES"
+	done >> "$tree.mk"
+	# Helpers of upstream's tests, which ours never run, built without
+	# what they cannot have: clang-16 has no sanitizer runtime to link
+	# liburandom_read.so, the sysroot no openssl for sign-file.
+	[ -z "$SAN_CFLAGS" ] || helpers SAN_CFLAGS= liburandom_read.so urandom_read
+	[ -z "${ARCH:-}" ] || helpers CC=gcc sign-file
+	MAKEFILES=$tree.mk tree_build "$sel" "$btf" "$tree.log" "$@"
 	for r; do
 		bin=runner/${r/-/.}
 		cp "$sel/$r" "$OUTPUT/$bin.tmp" && mv "$OUTPUT/$bin.tmp" "$OUTPUT/$bin"

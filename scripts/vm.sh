@@ -140,8 +140,12 @@ fi
 if [ -z "$ksdir" ] && [ "$VM_ARCH" != "$HOST_ARCH" ]; then
 	[ "${VM_UNAME26:-}" != 1 ] || die "VM_UNAME26 needs the host's architecture"
 	machine_want=$(readelf -h "$BUSYBOX" | sed -n 's/^ *Machine: *//p')
-	if [ "$(readelf -h "$TEST_PROGS" | sed -n 's/^ *Machine: *//p')" != "$machine_want" ] ||
-	   readelf -l "$TEST_PROGS" | grep -q 'program interpreter'; then
+	# the binary behind the runner script (add_test_progs)
+	bin=$TEST_PROGS
+	inner=$(sed -n 's|^bin=\$here/||p' "$TEST_PROGS" 2>/dev/null | head -n 1)
+	[ -z "$inner" ] || bin=$(dirname "$TEST_PROGS")/$inner
+	if [ "$(readelf -h "$bin" | sed -n 's/^ *Machine: *//p')" != "$machine_want" ] ||
+	   readelf -l "$bin" | grep -q 'program interpreter'; then
 		die "$TEST_PROGS is not a static $VM_ARCH binary: make ARCH=$VM_ARCH (./run.sh --vm --arch)"
 	fi
 fi
