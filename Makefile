@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # The runner is upstream's test_progs: runner/build.sh builds it with the
-# stable tree's own Makefile, libbpf and bpftool, in a pruned copy of the
+# stable tree's own build, libbpf and bpftool, in a pruned copy of the
 # tree (OUTPUT/tree) with progs/ and prog_tests/ dropped in, as the in-tree
 # lane does. OUTPUT/test_progs[-FLAVOR] is runner/test_progs.sh in front
 # of it: known failures, KTAP, kselftest's exit statuses (docs/runner.md).
@@ -87,7 +87,7 @@ in-tree:
 patch:
 	scripts/patch.sh $(TREE)
 
-# The benchmark is upstream's bench, built by a kernel tree's own Makefile
+# The benchmark is upstream's bench, built by a kernel tree's own build
 # with benchs/bench_cpumask_create.c registered in it (scripts/bench.sh).
 bench:
 	scripts/bench.sh --build

@@ -13,7 +13,8 @@
 # into a flavor subdirectory), fronted by OUTPUT/test_progs[-FLAVOR],
 # runner/test_progs.sh with the known failures built in.
 #
-#   runner/build.sh [FLAVOR...]          (OUTPUT, KDIR, VMLINUX_BTF, SAN_CFLAGS)
+# Arguments: the flavors (no_alu32, cpuv4) besides test_progs.
+# Environment: OUTPUT, KDIR, VMLINUX_BTF, SAN_CFLAGS, ARCH.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -92,7 +93,8 @@ build() {
 	# a newer kernel's vmlinux.h (7.x: anonymous members of a tagged
 	# struct type): each program's own flags, upstream's progs/X.c-CFLAGS
 	for f in "$sel"/progs/*.c; do
-		echo "progs/${f##*/}-CFLAGS += -fms-extensions -Wno-microsoft-anon-tag -DBPF_NO_KFUNC_PROTOTYPES"
+		printf 'progs/%s-CFLAGS += %s\n' "${f##*/}" \
+			"-fms-extensions -Wno-microsoft-anon-tag -DBPF_NO_KFUNC_PROTOTYPES"
 	done >> "$tree.mk"
 	# Helpers of upstream's tests, which ours never run, built without
 	# what they cannot have: clang-16 has no sanitizer runtime to link

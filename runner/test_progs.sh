@@ -64,7 +64,7 @@ while [ $# -gt 0 ]; do
 	-h|--help)
 		"$bin" --help
 		echo "  --ktap                     KTAP v1 (kselftest's format) instead"
-		echo "  --known-failures=FILE      the known-failures list to use instead of the built-in one"
+		echo "  --known-failures=FILE      this known-failures list, not the built-in one"
 		exit 0 ;;
 	*) add "$1" ;;
 	esac
@@ -128,7 +128,7 @@ if [ -n "$ktap" ]; then
 fi
 if [ -z "$list" ]; then
 	[ -r /sys/kernel/btf/vmlinux ] ||
-		die "kernel BTF (/sys/kernel/btf/vmlinux) is missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y" 1
+		die "no kernel BTF (/sys/kernel/btf/vmlinux): CONFIG_DEBUG_INFO_BTF=y is needed" 1
 	# Upstream's runner restores its network namespace after each test
 	# and exits when it cannot: without CAP_SYS_ADMIN (not root) it runs
 	# nothing, which kselftest counts as a skip.
@@ -141,7 +141,8 @@ if [ -z "$list" ]; then
 			echo "SKIP: $why"
 			echo "Summary: 0/0 PASSED, 0 SKIPPED, 0 FAILED"
 		fi
-		[ -z "$json_tmp" ] || echo '{"success":0,"success_subtest":0,"skipped":0,"failed":0,"results":[]}' > "$json_tmp"
+		[ -z "$json_tmp" ] || echo '{"success":0,"success_subtest":0,"skipped":0,' \
+			'"failed":0,"results":[]}' | tr -d ' ' > "$json_tmp"
 		json_done || exit 1
 		echo "test_progs: every test skipped: $why" >&2
 		exit 4
@@ -151,7 +152,8 @@ fi
 eval "set -- $args"
 { "$bin" "$@" 2>&1; echo "$?" > "$tmp/rc"; } | awk \
 	-v known_file="$tmp/known" -v known_src="$known_src" -v release="$release" \
-	-v ktap="$ktap" -v subsel="$subsel" -v verbose="$verbose" -v planned="$planned" -v counts="$tmp/counts" '
+	-v ktap="$ktap" -v subsel="$subsel" -v verbose="$verbose" -v planned="$planned" \
+	-v counts="$tmp/counts" '
 # known-failures: TEST[/SUBTEST] KERNELS REASON; KERNELS a comma list of
 # series (6.18) or releases (6.18.44), matched against this release.
 function load(   line, n, f, k, i, hit, c, rest) {
@@ -160,7 +162,8 @@ function load(   line, n, f, k, i, hit, c, rest) {
 		if (line ~ /^[ \t]*(#|$)/)
 			continue
 		if (split(line, f, /[ \t]+/) < 3) {
-			print "test_progs: " known_src ":" n ": expected TEST KERNELS REASON" > "/dev/stderr"
+			print "test_progs: " known_src ":" n ": expected TEST KERNELS REASON" \
+				> "/dev/stderr"
 			exit 2
 		}
 		hit = 0
@@ -264,7 +267,8 @@ pending_blank { pending_blank = 0; if ($0 != "All error logs:") out("") }
 	if (ktap) {
 		why = res == "SKIP" ? skip_reason(logbuf) : (res ~ /^X/ ? kwhy(k, res) : "")
 		if (res == "SKIP" && firstskip == "") firstskip = why
-		subs = subs kline("  ", ++ksub, substr(name, index(name, "/") + 1), res, why, logbuf)
+		subs = subs kline("  ", ++ksub, substr(name, index(name, "/") + 1), res, why,
+				  logbuf)
 		logbuf = ""
 		next
 	}
@@ -340,7 +344,8 @@ pending_blank { pending_blank = 0; if ($0 != "All error logs:") out("") }
 END {
 	if (ktap && logbuf != "")
 		printf "%s", diag("", logbuf)
-	print (summary ? "yes" : "none"), succ_cnt + 0, fail_cnt + 0, known_cnt + 0, skipped + 0 > counts
+	print (summary ? "yes" : "none"), succ_cnt + 0, fail_cnt + 0, known_cnt + 0,
+	      skipped + 0 > counts
 }'
 rc=$(cat "$tmp/rc" 2>/dev/null) || rc=1
 [ -s "$tmp/counts" ] || exit 1
