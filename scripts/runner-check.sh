@@ -7,9 +7,11 @@
 #
 #   scripts/runner-check.sh        (root; TEST_PROGS, OUTPUT)
 #
-# The failing run is real: root without CAP_BPF, CAP_PERFMON and
-# CAP_SYS_ADMIN, which cannot load a program. The skipping run is the
-# suite as nobody.
+# The failing run is real: root in a user and network namespace of its
+# own (unshare -Urn), whose capabilities bpf() does not honour: a test
+# that loads a program fails. The skipping run is the suite
+# as nobody: without CAP_SYS_ADMIN upstream's runner cannot run a test,
+# and test_progs says so and skips.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -21,7 +23,7 @@ ONE=cpumask_create_kfuncs
 
 [ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make)"
 [ "$(id -u)" = 0 ] || die "needs root (it runs the suite as root, without capabilities and as nobody)"
-for tool in jq python3 runuser setpriv; do
+for tool in jq python3 runuser unshare; do
 	command -v $tool >/dev/null || die "$tool not found"
 done
 
@@ -30,6 +32,12 @@ trap 'rm -rf "$tmp"' EXIT
 # nobody must reach the binary and write its summary
 chmod 755 "$tmp"
 cp "$TEST_PROGS" "$tmp/test_progs"
+# and upstream's binary behind it, where test_progs looks for it
+inner=$(sed -n 's|^bin=\$here/||p' "$TEST_PROGS" | head -n 1)
+if [ -n "$inner" ]; then
+	mkdir -p "$tmp/$(dirname "$inner")"
+	cp "$(dirname "$TEST_PROGS")/$inner" "$tmp/$inner"
+fi
 mkdir -m 777 "$tmp/out"
 tp=$tmp/test_progs
 bad=0
@@ -96,14 +104,13 @@ fi
 
 expect 0 "passing run" "$tp" -t "$ONE" -J "$tmp/out/pass.json" &&
 	json "$tmp/out/pass.json" "passing run" '.failed == 0 and .success == 1 and .results == []'
-expect 1 "failing run (no CAP_BPF)" \
-	setpriv --bounding-set=-bpf,-perfmon,-sys_admin --inh-caps=-all \
+expect 1 "failing run (user namespace)" unshare -Urn \
 	"$tp" -t "$ONE" -J "$tmp/out/fail.json" &&
 	json "$tmp/out/fail.json" "failing run" \
 	     '.failed == 1 and (.results | length) == 1 and (.results[0].subtests | length) > 0'
 expect 4 "skipping run (nobody)" runuser -u nobody -- "$tp" -J "$tmp/out/skip.json" &&
 	json "$tmp/out/skip.json" "skipping run" \
-	     '.failed == 0 and .skipped == .success and .success > 0 and .results == []'
+	     '.failed == 0 and .skipped == .success and .results == []'
 
 [ "$bad" = 0 ] && echo "runner-check: all good"
 exit $bad

@@ -204,7 +204,9 @@ kill_test() {
 		fi
 		delay=$(awk -v w="$window" -v r="$RANDOM" 'BEGIN { printf "%.3f", w * r / 32768 }')
 		snapshot | sort > "$tmp/before"
-		coproc TP { exec "$TEST_PROGS" "$@" 2>&1; }
+		# its own process group, so that a kill reaches the runner behind
+		# test_progs (runner/test_progs.sh) too
+		coproc TP { exec setsid "$TEST_PROGS" "$@" 2>&1; }
 		tp=$TP_PID
 		pids=("$tp")
 		fd=${TP[0]}
@@ -217,7 +219,7 @@ kill_test() {
 		status=killed
 		# (bash would report the kill of its coprocess on stderr)
 		{
-			kill -9 "$tp" || status="had ended"
+			kill -9 -- "-$tp" || status="had ended"
 			cat <&"$fd" > /dev/null || true
 			wait "$tp" || true
 		} 2>/dev/null
