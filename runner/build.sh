@@ -53,9 +53,37 @@ arm64|s390x|s390)
 	[ -n "$static" ] || tree_die "SANITIZE=1: not for ARCH=$ARCH"
 	export ARCH CROSS_COMPILE=$triple- CFLAGS="-I$sysroot/usr/include" \
 		LDFLAGS="-L$sysroot/usr/lib/$triple"
+	# The other byte order: the stable tree's bpftool (libbpf 1.5)
+	# refuses a big-endian object ("Endian mismatch"); the current
+	# tree's (libbpf 1.6) generates its skeleton, built for this host.
+	if [ "$ARCH" = s390 ] && [ -z "${BPFTOOL:-}" ]; then
+		[ -d "$CURRENT_TREE/tools/bpf/bpftool" ] ||
+			tree_die "no $CURRENT_TREE/tools/bpf/bpftool: run ./run.sh --setup"
+		mkdir -p "$OUTPUT/bpftool"
+		env -u ARCH -u CROSS_COMPILE -u CFLAGS -u LDFLAGS \
+			make -s -C "$CURRENT_TREE/tools/bpf/bpftool" \
+			OUTPUT="$OUTPUT/bpftool/" bootstrap > "$OUTPUT/bpftool.log" 2>&1 ||
+			tree_die "building the bootstrap bpftool failed (log: $OUTPUT/bpftool.log)"
+		export BPFTOOL=$OUTPUT/bpftool/bootstrap/bpftool
+	fi
 	;;
 *) tree_die "ARCH=$ARCH: arm64 or s390x" ;;
 esac
+
+# A kernel without the kfuncs (no BPF JIT: Debian's s390x) has no struct
+# bpf_cpumask in its BTF: the header takes this host's, so that our
+# programs build (and skip there); upstream's need the target's types.
+if [ -n "${ARCH:-}" ] &&
+   ! bpftool btf dump file "$btf" | grep "^\[[0-9]*\] STRUCT 'bpf_cpumask' " > /dev/null; then
+	mkdir -p "$OUTPUT"
+	bpftool btf dump file "$btf" format c | awk -v add="$(bpftool btf dump file \
+		/sys/kernel/btf/vmlinux format c | awk '/^struct bpf_cpumask \{/,/^\};/')" '
+		/^#ifndef BPF_NO_PRESERVE_ACCESS_INDEX$/ { n++ }
+		n == 2 && !done { print add; print ""; done = 1 }
+		{ print }' > "$OUTPUT/vmlinux.h.tmp"
+	mv "$OUTPUT/vmlinux.h.tmp" "$OUTPUT/vmlinux.h"
+	export VMLINUX_H=$OUTPUT/vmlinux.h
+fi
 
 # helpers VAR=VALUE FILE...: FILEs of sel, made with VAR=VALUE
 helpers() {
