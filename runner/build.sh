@@ -90,7 +90,7 @@ helpers() {
 	local v=$1
 	shift
 	# shellcheck disable=SC2046 # a list of files
-	LDFLAGS= tree_make "$sel" -s VMLINUX_BTF="$btf" "$v" $(printf "$sel/%s " "$@") \
+	LDFLAGS='' tree_make "$sel" -s VMLINUX_BTF="$btf" "$v" $(printf "$sel/%s " "$@") \
 		> "$OUTPUT/helpers.log" 2>&1 ||
 		tree_die "building $* in $sel failed (log: $OUTPUT/helpers.log)"
 }
