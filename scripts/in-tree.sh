@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The in-tree lane: our progs/ and prog_tests/ files (nothing of harness/)
+# The in-tree lane: our progs/ and prog_tests/ files
 # dropped into a scratch copy of a kernel tree's tools/testing/selftests/bpf,
 # built by the tree's own Makefile (next to upstream's own cpumask tests)
 # against the BTF of Debian's kernel of the tree's series, and run by
