@@ -81,7 +81,12 @@ if [ -n "${ARCH:-}" ] &&
 		/^#ifndef BPF_NO_PRESERVE_ACCESS_INDEX$/ { n++ }
 		n == 2 && !done { print add; print ""; done = 1 }
 		{ print }' > "$OUTPUT/vmlinux.h.tmp"
-	mv "$OUTPUT/vmlinux.h.tmp" "$OUTPUT/vmlinux.h"
+	# the same header again rebuilds nothing
+	if cmp -s "$OUTPUT/vmlinux.h.tmp" "$OUTPUT/vmlinux.h"; then
+		rm -f "$OUTPUT/vmlinux.h.tmp"
+	else
+		mv "$OUTPUT/vmlinux.h.tmp" "$OUTPUT/vmlinux.h"
+	fi
 	export VMLINUX_H=$OUTPUT/vmlinux.h
 fi
 
