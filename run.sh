@@ -142,7 +142,7 @@ if [ "$mode" = vm ] && [ "${margs[0]:-}" = --arch ]; then
 	export VMLINUX_BTF=$kdir/btf
 	if ! bpftool btf dump file "$kdir/btf" | grep "^\[[0-9]*\] STRUCT 'bpf_cpumask' " >/dev/null; then
 		echo "run.sh: $(cat "$kdir/release") has no struct bpf_cpumask in its BTF" \
-		     "(no BPF JIT: no cpumask kfuncs): the programs take this host's" >&2
+		     "(no BPF JIT: no cpumask kfuncs): the header adds this host's" >&2
 	fi
 	build ARCH="$VM_ARCH"
 	exec scripts/vm.sh "${margs[@]}" -- "$@"
