@@ -76,8 +76,10 @@ esac
 if [ -n "${ARCH:-}" ] &&
    ! bpftool btf dump file "$btf" | grep "^\[[0-9]*\] STRUCT 'bpf_cpumask' " > /dev/null; then
 	mkdir -p "$OUTPUT"
-	bpftool btf dump file "$btf" format c | awk -v add="$(bpftool btf dump file \
-		/sys/kernel/btf/vmlinux format c | awk '/^struct bpf_cpumask \{/,/^\};/')" '
+	add=$(bpftool btf dump file /sys/kernel/btf/vmlinux format c |
+	      awk '/^struct bpf_cpumask \{/,/^\};/')
+	[ -n "$add" ] || tree_die "neither $btf nor this host's BTF has struct bpf_cpumask"
+	bpftool btf dump file "$btf" format c | awk -v add="$add" '
 		/^#ifndef BPF_NO_PRESERVE_ACCESS_INDEX$/ { n++ }
 		n == 2 && !done { print add; print ""; done = 1 }
 		{ print }' > "$OUTPUT/vmlinux.h.tmp"

@@ -25,6 +25,16 @@ VM_DEFAULT_SERIES="6.1 $STABLE_SERIES 6.18 $CURRENT_SERIES"
 
 die() { echo "${LANE:-${0##*/}}: $*" >&2; exit 1; }
 
+# runner_binary TEST_PROGS: upstream's binary that TEST_PROGS, our runner
+# script (runner/test_progs.sh, "bin=$here/PATH"), runs; nothing for a
+# binary.
+runner_binary() {
+	local inner
+	head -c 2 "$1" 2>/dev/null | grep -q '#!' || return 0
+	inner=$(sed -n 's|^bin=\$here/||p' "$1" | head -n 1)
+	[ -z "$inner" ] || echo "$(dirname "$1")/$inner"
+}
+
 # qemu's accelerator for the guests, printed: kvm when /dev/kvm opens and a
 # probe guest runs under it for a second (a /dev/kvm can open and still
 # fail at the first vCPU), else TCG with one thread for all vCPUs: with a

@@ -33,10 +33,11 @@ trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 cp "$TEST_PROGS" "$tmp/test_progs"
 # and upstream's binary behind it, where test_progs looks for it
-inner=$(sed -n 's|^bin=\$here/||p' "$TEST_PROGS" | head -n 1)
+inner=$(runner_binary "$TEST_PROGS")
 if [ -n "$inner" ]; then
-	mkdir -p "$tmp/$(dirname "$inner")"
-	cp "$(dirname "$TEST_PROGS")/$inner" "$tmp/$inner"
+	inner_dest=$tmp/${inner#"$(dirname "$TEST_PROGS")"/}
+	mkdir -p "$(dirname "$inner_dest")"
+	cp "$inner" "$inner_dest"
 fi
 mkdir -m 777 "$tmp/out"
 tp=$tmp/test_progs
@@ -108,9 +109,13 @@ expect 1 "failing run (user namespace)" unshare -Urn \
 	"$tp" -t "$ONE" -J "$tmp/out/fail.json" &&
 	json "$tmp/out/fail.json" "failing run" \
 	     '.failed == 1 and (.results | length) == 1 and (.results[0].subtests | length) > 0'
-expect 4 "skipping run (nobody)" runuser -u nobody -- "$tp" -J "$tmp/out/skip.json" &&
-	json "$tmp/out/skip.json" "skipping run" \
-	     '.failed == 0 and .skipped == .success and .results == []'
+if expect 4 "skipping run (nobody)" runuser -u nobody -- "$tp" -J "$tmp/out/skip.json" &&
+   ! grep -qx 'SKIP: test_progs needs CAP_SYS_ADMIN (root)' "$tmp/log"; then
+	echo "runner-check: FAIL: skipping run (nobody): no 'SKIP:' line says why"
+	bad=1
+fi
+json "$tmp/out/skip.json" "skipping run" \
+     '.failed == 0 and .skipped == .success and .results == []'
 
 [ "$bad" = 0 ] && echo "runner-check: all good"
 exit $bad

@@ -140,10 +140,8 @@ fi
 if [ -z "$ksdir" ] && [ "$VM_ARCH" != "$HOST_ARCH" ]; then
 	[ "${VM_UNAME26:-}" != 1 ] || die "VM_UNAME26 needs the host's architecture"
 	machine_want=$(readelf -h "$BUSYBOX" | sed -n 's/^ *Machine: *//p')
-	# the binary behind the runner script (add_test_progs)
-	bin=$TEST_PROGS
-	inner=$(sed -n 's|^bin=\$here/||p' "$TEST_PROGS" 2>/dev/null | head -n 1)
-	[ -z "$inner" ] || bin=$(dirname "$TEST_PROGS")/$inner
+	bin=$(runner_binary "$TEST_PROGS")
+	bin=${bin:-$TEST_PROGS}
 	if [ "$(readelf -h "$bin" | sed -n 's/^ *Machine: *//p')" != "$machine_want" ] ||
 	   readelf -l "$bin" | grep -q 'program interpreter'; then
 		die "$TEST_PROGS is not a static $VM_ARCH binary: make ARCH=$VM_ARCH (./run.sh --vm --arch)"
@@ -207,13 +205,14 @@ add_test_progs() {
 		cp "$f" "$root$dest" || die "VM_FILES: cannot copy $f"
 	done
 	copy_libs "$TEST_PROGS" "$root"
-	# Our runner is a script in front of upstream's binary (bin=$here/...):
-	# the binary goes where the script looks for it, with its libraries.
-	inner=$(head -c 2 "$TEST_PROGS" | grep -q '#!' && sed -n 's|^bin=\$here/||p' "$TEST_PROGS") || true
+	# Our runner is a script in front of upstream's binary: the binary
+	# goes where the script looks for it, with its libraries.
+	inner=$(runner_binary "$TEST_PROGS")
 	if [ -n "$inner" ]; then
-		mkdir -p "$root/opt/test_progs/$(dirname "$inner")"
-		cp "$(dirname "$TEST_PROGS")/$inner" "$root/opt/test_progs/$inner"
-		copy_libs "$(dirname "$TEST_PROGS")/$inner" "$root"
+		dest=$root/opt/test_progs/${inner#"$(dirname "$TEST_PROGS")"/}
+		mkdir -p "$(dirname "$dest")"
+		cp "$inner" "$dest"
+		copy_libs "$inner" "$root"
 	fi
 	# Each kernel's config where libbpf looks for it (__kconfig externs).
 	mkdir -p "$root/boot"
