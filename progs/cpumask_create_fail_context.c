@@ -69,52 +69,6 @@ int create_after_spin_unlock(void *ctx)
 	return 0;
 }
 
-/* Not its release either. */
-SEC("syscall")
-__failure
-__msg("call bpf_spin_lock#")
-__msg("call bpf_cpumask_release#")
-__msg("function calls are not allowed while holding a lock")
-int release_under_spin_lock(void *ctx)
-{
-	struct bpf_cpumask *mask;
-	struct locked *val;
-	u32 key = 0;
-
-	val = bpf_map_lookup_elem(&locks, &key);
-	if (!val)
-		return 1;
-	mask = bpf_cpumask_create();
-	if (!mask)
-		return 1;
-	bpf_spin_lock(&val->lock);
-	val->cpus++;
-	bpf_cpumask_release(mask);
-	bpf_spin_unlock(&val->lock);
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int release_after_spin_unlock(void *ctx)
-{
-	struct bpf_cpumask *mask;
-	struct locked *val;
-	u32 key = 0;
-
-	val = bpf_map_lookup_elem(&locks, &key);
-	if (!val)
-		return 1;
-	mask = bpf_cpumask_create();
-	if (!mask)
-		return 1;
-	bpf_spin_lock(&val->lock);
-	val->cpus++;
-	bpf_spin_unlock(&val->lock);
-	bpf_cpumask_release(mask);
-	return 0;
-}
-
 /* XDP may not call it on any kernel; SYSCALL may (since 6.10), same body. */
 SEC("xdp")
 __failure __msg("calling kernel function bpf_cpumask_create is not allowed")

@@ -75,39 +75,6 @@ int release_on_both_branches(void *ctx)
 	return 0;
 }
 
-/* An early return must release too. */
-SEC("syscall")
-__failure __msg(LEAK_MSG)
-int leak_on_early_return(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_cpumask_set_cpu(0, mask);
-	if (bpf_cpumask_test_cpu(0, cast(mask)))
-		return 2;
-	bpf_cpumask_release(mask);
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(2)
-int release_before_early_return(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_cpumask_set_cpu(0, mask);
-	if (bpf_cpumask_test_cpu(0, cast(mask))) {
-		bpf_cpumask_release(mask);
-		return 2;
-	}
-	bpf_cpumask_release(mask);
-	return 0;
-}
-
 /*
  * A mask created in a bpf_loop() callback must be released there: 6.12 reports
  * the leak at the callback's exit, 6.18 at the program's.
@@ -183,37 +150,6 @@ __success __retval(0)
 int release_in_static_subprog(void *ctx)
 {
 	return create_and_release();
-}
-
-/* Overwriting the only pointer to a mask leaks it. */
-SEC("syscall")
-__failure __msg(LEAK_MSG)
-int leak_overwritten_mask(void *ctx)
-{
-	struct bpf_cpumask *mask;
-
-	mask = bpf_cpumask_create();
-	mask = bpf_cpumask_create();
-	if (!mask)
-		return 1;
-	bpf_cpumask_release(mask);
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int release_before_overwrite(void *ctx)
-{
-	struct bpf_cpumask *mask;
-
-	mask = bpf_cpumask_create();
-	if (mask)
-		bpf_cpumask_release(mask);
-	mask = bpf_cpumask_create();
-	if (!mask)
-		return 1;
-	bpf_cpumask_release(mask);
-	return 0;
 }
 
 /* bpf_cpumask_acquire() adds a reference that needs its own release. */

@@ -37,7 +37,8 @@ static __always_inline struct __cpumask_map_value *seeded_slot(void)
  * A release turns every copy of the pointer into a scalar. The mask is
  * checked for NULL, so the rejection is at the second call, which finds a
  * scalar where it wants memory (or, on some kernels, a pointer that must be
- * referenced); from 7.2 the verifier names the rule.
+ * referenced); from 7.2 the verifier names the rule. Its twin is
+ * release_created_mask in cpumask_create_fail_leak.c.
  */
 #define RELEASED_TWICE_MSG \
 	"{{(R1 type=scalar expected=fp|R1 must be referenced or trusted|expects referenced PTR_TO_BTF_ID passed to R1)}}"
@@ -56,47 +57,6 @@ int release_twice_after_null_check(void *ctx)
 	bpf_cpumask_release(mask);
 	bpf_cpumask_release(mask);
 	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int release_once_after_null_check(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_cpumask_release(mask);
-	return 0;
-}
-
-SEC("syscall")
-__failure
-__msg("call bpf_cpumask_release#")
-__msg("call bpf_cpumask_weight#")
-__msg("R1 type=scalar expected=fp")
-int query_after_release(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-
-	if (!mask)
-		return 1;
-	bpf_cpumask_release(mask);
-	return bpf_cpumask_weight(cast(mask));
-}
-
-SEC("syscall")
-__success __retval(0)
-int query_before_release(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-	u32 weight;
-
-	if (!mask)
-		return 1;
-	weight = bpf_cpumask_weight(cast(mask));
-	bpf_cpumask_release(mask);
-	return weight;
 }
 
 /* Its twin is release_created_mask in cpumask_create_fail_leak.c. */

@@ -124,63 +124,6 @@ int acquire_checked_mask(void *ctx)
 	return 0;
 }
 
-/* bpf_kptr_xchg(), whose second argument may be NULL, but not maybe-NULL. */
-SEC("syscall")
-__failure
-__msg("call bpf_kptr_xchg#")
-__msg("Possibly NULL pointer passed to helper {{(arg2|R2)}}")
-int kptr_xchg_unchecked_mask(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create(), *old;
-	struct __cpumask_map_value *slot;
-
-	slot = cpumask_map_value_lookup();
-	if (!slot) {
-		if (mask)
-			bpf_cpumask_release(mask);
-		return 1;
-	}
-	old = bpf_kptr_xchg(&slot->cpumask, mask);
-	if (old)
-		bpf_cpumask_release(old);
-	return 0;
-}
-
-SEC("syscall")
-__success __retval(0)
-int kptr_xchg_checked_mask(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create(), *old;
-	struct __cpumask_map_value *slot;
-
-	if (!mask)
-		return 1;
-	slot = cpumask_map_value_lookup();
-	if (!slot) {
-		bpf_cpumask_release(mask);
-		return 1;
-	}
-	old = bpf_kptr_xchg(&slot->cpumask, mask);
-	if (old)
-		bpf_cpumask_release(old);
-	return 0;
-}
-
-/* A plain load through it. */
-SEC("syscall")
-__failure
-__msg("R0 invalid mem access '{{(trusted_)?}}ptr_or_null_'")
-int read_unchecked_mask(void *ctx)
-{
-	struct bpf_cpumask *mask = bpf_cpumask_create();
-	unsigned long bits;
-
-	bits = mask->cpumask.bits[0];
-	if (mask)
-		bpf_cpumask_release(mask);
-	return bits;
-}
-
 SEC("syscall")
 __success __retval(0)
 int read_checked_mask(void *ctx)

@@ -89,7 +89,7 @@ int mutate_offset_pointer(void *ctx)
 
 /*
  * ...and that the release needs to see exactly as it was created. Its twin
- * is release_once_after_null_check in cpumask_create_fail_lifetime.c.
+ * is release_created_mask in cpumask_create_fail_leak.c.
  */
 SEC("syscall")
 __failure
