@@ -6,17 +6,6 @@
 #ifndef __CPUMASK_CREATE_COMMON_H
 #define __CPUMASK_CREATE_COMMON_H
 
-/* What a program saw of one mask it created, for the test to assert. */
-struct report {
-	__u32 runs;		/* the program ran */
-	__u32 err_line;		/* first check that failed, 0: none */
-	bool created;		/* bpf_cpumask_create() returned a mask */
-	bool empty;		/* bpf_cpumask_empty() on the new mask */
-	__u32 weight;		/* bpf_cpumask_weight() on the new mask */
-	__u32 first;		/* bpf_cpumask_first() on the new mask */
-	__u32 cpus_checked;	/* CPUs that set/test/clear handled right */
-};
-
 /* cpumask_create_homes: what the fentry programs saw happen to one watched mask. */
 struct mask_calls {
 	__u32 dtor_calls;	/* the kernel's kptr destructor ran on it */

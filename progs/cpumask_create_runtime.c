@@ -14,64 +14,42 @@ char _license[] SEC("license") = "GPL";
 
 /* set by the test: nr_cpu_ids as user space sees it */
 u32 nr_cpus;
-/* the tp_btf program reacts only to this syscall from this process */
-long trigger_syscall = -1;
-int target_pid;
+u32 runs;
 
-struct report syscall_report, tp_btf_report;
-
-static __always_inline void report_check(struct report *r, bool ok, u32 line)
-{
-	if (!ok && !r->err_line)
-		r->err_line = line;
-}
-
-static __always_inline void exercise_new_mask(struct report *r)
-{
-	struct bpf_cpumask *mask;
-	u32 cpu;
-
-	r->runs++;
-	mask = bpf_cpumask_create();
-	if (!mask)
-		return;
-	r->created = true;
-	r->empty = bpf_cpumask_empty(cast(mask));
-	r->weight = bpf_cpumask_weight(cast(mask));
-	r->first = bpf_cpumask_first(cast(mask));
-
-	bpf_for(cpu, 0, nr_cpus) {
-		bool ok = true;
-
-		bpf_cpumask_set_cpu(cpu, mask);
-		ok &= bpf_cpumask_test_cpu(cpu, cast(mask));
-		ok &= bpf_cpumask_weight(cast(mask)) == 1;
-		ok &= bpf_cpumask_first(cast(mask)) == cpu;
-		bpf_cpumask_clear_cpu(cpu, mask);
-		ok &= !bpf_cpumask_test_cpu(cpu, cast(mask));
-		ok &= bpf_cpumask_empty(cast(mask));
-		report_check(r, ok, __LINE__);
-		if (ok)
-			r->cpus_checked++;
-	}
-	bpf_cpumask_release(mask);
-}
-
+/*
+ * A new mask is empty, and each possible CPU, alone in it, is set, tested
+ * and cleared. Returns the line of the first failed check, 0 if none.
+ */
 SEC("syscall")
 int create_in_syscall(void *ctx)
 {
-	exercise_new_mask(&syscall_report);
-	return 0;
-}
+	struct bpf_cpumask *mask;
+	u32 cpu, checked = 0;
+	int err = 0;
 
-/* Fired by the test's own getpgid() call, nobody else's. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(create_in_tp_btf_sys_enter, struct pt_regs *regs, long id)
-{
-	if (id != trigger_syscall || (bpf_get_current_pid_tgid() >> 32) != target_pid)
-		return 0;
-	exercise_new_mask(&tp_btf_report);
-	return 0;
+	runs++;
+	mask = bpf_cpumask_create();
+	if (!mask)
+		return __LINE__;
+	if (!bpf_cpumask_empty(cast(mask)) || bpf_cpumask_weight(cast(mask)) ||
+	    bpf_cpumask_first(cast(mask)) != nr_cpus)
+		err = __LINE__;
+	bpf_for(cpu, 0, nr_cpus) {
+		if (err)
+			break;
+		bpf_cpumask_set_cpu(cpu, mask);
+		if (!bpf_cpumask_test_cpu(cpu, cast(mask)) ||
+		    bpf_cpumask_weight(cast(mask)) != 1 || bpf_cpumask_first(cast(mask)) != cpu)
+			err = __LINE__;
+		bpf_cpumask_clear_cpu(cpu, mask);
+		if (bpf_cpumask_test_cpu(cpu, cast(mask)) || !bpf_cpumask_empty(cast(mask)))
+			err = __LINE__;
+		checked++;
+	}
+	if (!err && checked != nr_cpus)
+		err = __LINE__;
+	bpf_cpumask_release(mask);
+	return err;
 }
 
 /*
