@@ -166,6 +166,9 @@ copy_libs() {
 	libs=$(ldd "$1" 2>/dev/null || true)
 	missing=$(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ' || true)
 	[ -z "$missing" ] || die "$1: libraries not found:$missing"
+	# glibc loads libgcc_s for pthread_exit(), which ldd does not list
+	lib=$(grep -o '/[^ ]*/libc\.so\.6' <<< "$libs" || true)
+	[ -z "$lib" ] || [ ! -e "${lib%/*}/libgcc_s.so.1" ] || libs+=" ${lib%/*}/libgcc_s.so.1"
 	for lib in $(grep -o '/[^ ]*' <<< "$libs"); do
 		mkdir -p "$2$(dirname "$lib")"
 		cp -L "$lib" "$2$lib"
