@@ -30,17 +30,6 @@
 #define ENOTSUPP	524	/* the kernel's own, not EOPNOTSUPP */
 #endif
 
-static const char *sched_ext_unsupported(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	int id = btf ? btf__find_by_name_kind(btf, "sched_ext_ops", BTF_KIND_STRUCT) : -1;
-
-	btf__free(btf);
-	if (id < 0 || access(SCX_STATE, R_OK))
-		return "sched_ext not available";
-	return NULL;
-}
-
 /* The first line of a sysfs file, without its newline; "" if unreadable. */
 static const char *read_line(const char *path, char *buf, size_t len)
 {
@@ -381,7 +370,8 @@ void serial_test_cpumask_create_sched_ext(void)
 	static char log[64 * 1024];
 	size_t i;
 
-	if (skip_because(cpumask_create_unsupported()) || skip_because(sched_ext_unsupported()))
+	if (skip_because(cpumask_create_unsupported()) ||
+	    skip_because(access(SCX_STATE, R_OK) ? "sched_ext not available" : NULL))
 		return;
 	if (test__start_subtest("run"))
 		test_run(false);
