@@ -73,7 +73,7 @@ struct {
  */
 #define SCX_WATCHED	4	/* two masks per ops.init, two inits */
 MASK_SLOTS(watched, SCX_WATCHED);
-__u32 watched_next, watch_lost;
+__u32 watched_next;
 __s32 watched_refs[SCX_WATCHED];
 
 static __always_inline void watch(struct bpf_cpumask *mask)
@@ -85,8 +85,6 @@ static __always_inline void watch(struct bpf_cpumask *mask)
 
 	if (slot)
 		ref = bpf_kptr_xchg(&slot->mask, ref);
-	else
-		__sync_fetch_and_add(&watch_lost, 1);
 	if (ref)
 		bpf_cpumask_release(ref);
 }
