@@ -24,38 +24,13 @@ struct mask_calls {
  */
 #define NULL_PATH_TRIES	65536
 
-/*
- * cpumask_create_sched_ext: what one scheduler callback did, where the picks
- * of select_cpu went for each of the test's threads and affinity generations,
- * and where the masks came from.
- */
+/* cpumask_create_sched_ext: what one scheduler callback did */
 struct scx_cb_counts {
 	__u64 calls;
 	__u64 created;		/* bpf_cpumask_create() returned a mask */
 	__u64 released;		/* masks it released itself */
 	__u64 replaced;		/* masks it found in a slot (and released) */
 };
-
-#define SCX_WORKERS	4
-#define SCX_GEN_MOVING	0x80000000U	/* sched_setaffinity() under way */
-
-struct scx_worker {
-	__u32 tid;
-	__u32 gen;		/* affinity generation user space has set */
-};
-
-struct scx_pick_key {
-	__u32 tid;
-	__u32 gen;
-};
-
-struct scx_picks {
-	__u64 cpus;		/* CPUs 0-63 picked */
-	__u64 count;
-	__u64 beyond;		/* picks of CPU 64 or above */
-};
-
-enum scx_origin { SCX_ORIGIN_INIT, SCX_ORIGIN_INIT_TASK, SCX_ORIGIN_SELECT, SCX_NR_ORIGINS };
 
 /*
  * cpumask_create_homes: what the next run of a home's program does, on up to
