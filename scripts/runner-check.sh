@@ -1,17 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Check what test_progs tells its caller: kselftest exit statuses (0 passed,
-# 1 failed, 2 bad usage or nothing selected, 4 everything skipped) and the
-# -J summary, which must parse and have upstream's shape for a passing, a
-# failing and a skipping run.
+# Check what test_progs tells its caller: kselftest exit statuses and the -J
+# summary of a passing, a failing and a skipping run (docs/lanes.md, "Soak, kill and sanitizers").
 #
 #   scripts/runner-check.sh        (root; TEST_PROGS, OUTPUT)
-#
-# The failing run is real: root in a user and network namespace of its
-# own (unshare -Urn), whose capabilities bpf() does not honour: a test
-# that loads a program fails. The skipping run is the suite
-# as nobody: without CAP_SYS_ADMIN upstream's runner cannot run a test,
-# and test_progs says so and skips.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
