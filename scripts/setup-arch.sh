@@ -17,11 +17,7 @@ s390x)	triple=s390x-linux-gnu qemu=qemu-system-misc ;;
 *)	die "unknown architecture '$arch' (arm64 or s390x)" ;;
 esac
 
-missing=
-for p in "gcc-$triple" "$qemu"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing="$missing $p"
-done
+missing=$(missing_pkgs "gcc-$triple" "$qemu")
 if [ -n "$missing" ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root to install$missing"
 	echo "setup-arch: installing$missing" >&2
