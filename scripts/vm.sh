@@ -318,7 +318,7 @@ kselftest_verdict() {
 		why="guest kernel error: $why"
 	elif [ "$status" != 0 ]; then
 		why="run_kselftest.sh exit status ${status:-missing}"
-	elif ! check=$("$repo/scripts/ktap-check.sh" -J "$out.counts" "$log.ktap"); then
+	elif ! check=$("$repo/scripts/ktap-check.py" -J "$out.counts" "$log.ktap"); then
 		why="invalid KTAP: $check"
 	fi
 	echo "=== $release (${wall%.*} s)"
