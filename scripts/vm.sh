@@ -96,9 +96,6 @@ if [ "$VM_CPUS" -gt 2 ] && [ "$ACCEL" != kvm ]; then
 fi
 
 command -v "$QEMU" >/dev/null || die "$QEMU not found: run ./run.sh --setup"
-for tool in cpio readelf strings timeout; do
-	command -v $tool >/dev/null || die "$tool not found: run ./run.sh --setup"
-done
 if [ ! -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" | grep 'program interpreter' >/dev/null; then
 	die "$BUSYBOX is not a static busybox: run ./run.sh --setup (busybox-static)"
 fi
