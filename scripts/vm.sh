@@ -300,22 +300,33 @@ kernel_error() {
 	grep -Em1 "$KERNEL_ERRORS" "$1" 2>/dev/null | sed 's/^\[[^]]*\] *//; s/\r$//'
 }
 
-# The kselftest lane's verdict on one guest (run_guest's variables): exit
-# status 0 and KTAP that kunit.py parses; the record only for a pass.
+# One guest's verdict (run_guest's variables): its exit status, and in why
+# what went wrong with the guest itself, if anything.
+guest_verdict() {
+	status=$(sed -n 's/^vm\.sh: exit status \([0-9]*\)$/\1/p' "$result" | tail -n1)
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why="guest timed out after ${VM_TIMEOUT}s"
+	elif [ "$rc" != 0 ]; then
+		why="qemu exited with $rc"
+	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
+		why="guest kernel error: $why"
+	elif [ -z "$status" ]; then
+		why="no exit status from the guest"
+	fi
+}
+
+# The kselftest lane's verdict on one guest: exit status 0 and KTAP that
+# kunit.py parses; the record only for a pass.
 kselftest_verdict() {
 	local check=''
 
-	status=$(sed -n 's/^vm\.sh: exit status \([0-9]*\)$/\1/p' "$result")
 	grep -v '^vm\.sh: exit status ' "$result" > "$log.ktap" || true
 	rm -f "$log.json"
-	if [ "$rc" != 0 ]; then
-		why="qemu exited with $rc"
-		[ "$rc" != 124 ] || why+=" (timed out after ${VM_TIMEOUT}s)"
-	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
-		why="guest kernel error: $why"
-	elif [ "$status" != 0 ]; then
-		why="run_kselftest.sh exit status ${status:-missing}"
-	elif ! check=$("$repo/scripts/ktap-check.py" -J "$out.counts" "$log.ktap"); then
+	guest_verdict
+	if [ -z "$why" ] && [ "$status" != 0 ]; then
+		why="run_kselftest.sh exit status $status"
+	elif [ -z "$why" ] &&
+	     ! check=$("$repo/scripts/ktap-check.py" -J "$out.counts" "$log.ktap"); then
 		why="invalid KTAP: $check"
 	fi
 	echo "=== $release (${wall%.*} s)"
@@ -382,16 +393,7 @@ run_guest() {
 		sed 's/^aarch64,/arm64,/')
 	echo "=== $release (nr_cpu_ids ${ncpus:-?}${march:+, $march})"
 	grep -Ev '^vm.sh: (exit status|nr_cpu_ids|machine) ' "$result" || true
-	status=$(sed -n 's/^vm.sh: exit status \([0-9]*\)$/\1/p' "$result" | tail -n1)
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		why="guest timed out after ${VM_TIMEOUT}s"
-	elif [ "$rc" != 0 ]; then
-		why="qemu exited with $rc"
-	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
-		why="guest kernel error: $why"
-	elif [ -z "$status" ]; then
-		why="no exit status from the guest"
-	fi
+	guest_verdict
 	if [ -n "$why" ]; then
 		# From just before the first error line, or the last lines.
 		first=$(grep -Enm1 "$KERNEL_ERRORS" "$console" | cut -d: -f1 || true)
