@@ -1,20 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the standalone runner as the in-tree lane builds upstream's: a
-# pruned copy of the stable tree (KDIR, default 6.12) with our progs/ and
-# prog_tests/ dropped in, its own Makefile building test_progs and the
-# flavors asked for against the BTF of Debian's kernel of its series (the
-# host's newer BTF breaks the 6.12 tree's programs; CO-RE relocates ours).
-# cpuv4 needs a clang that knows -mcpu=v4, which the tree's clang-16 does
-# not: it builds in a copy of its own with clang-22. The runners link
-# statically (but under SAN_CFLAGS), so that a kselftest install or a
-# guest needs no library. Each binary is installed as
-# OUTPUT/runner/test_progs[.FLAVOR] (no dash: upstream's runner would chdir
-# into a flavor subdirectory), fronted by OUTPUT/test_progs[-FLAVOR],
-# runner/test_progs.sh with the known failures built in.
+# Build upstream's test_progs and the flavors given (no_alu32, cpuv4) from
+# the stable tree with our tests, fronted by runner/test_progs.sh (docs/runner.md).
 #
-# Arguments: the flavors (no_alu32, cpuv4) besides test_progs.
-# Environment: OUTPUT, KDIR, VMLINUX_BTF, SAN_CFLAGS, ARCH.
+# Arguments: the flavors besides test_progs. Environment: OUTPUT, KDIR,
+# VMLINUX_BTF, SAN_CFLAGS, ARCH.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."

@@ -1,16 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Runs the installed bpf_cpumask_create() selftests the kselftest way:
-# KTAP on stdout; exit 0 (passed), 1 (a test failed) or 4 (every test
-# skipped). Needs a POSIX shell and the files beside this script, nothing
-# else: no compiler, bpftool or kernel tree.
+# Runs the installed bpf_cpumask_create() selftests the kselftest way: KTAP
+# on stdout, exit 0, 1 (a test failed) or 4 (every test skipped). Needs a
+# POSIX shell and the files beside it only (docs/lanes.md, "kselftest lane").
 #
 #   ./run_kselftest.sh [-l] [-h] [TEST_PROGS_ARGS...]
-#
-# kselftest-list.txt names the program (COLLECTION:PROGRAM); it prints the
-# whole KTAP document itself, with each test and its subtests nested. The
-# known-failures file beside it is the list it uses (a copy of the one it
-# was built with): a test system may add its own kernels' entries there.
 BASE_DIR=$(cd "$(dirname "$0")" && pwd -P) || exit 1
 cd "$BASE_DIR" || exit 1
 LIST=kselftest-list.txt

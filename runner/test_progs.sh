@@ -1,22 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# test_progs: upstream's test_progs (@BIN@ beside this script, built by
-# runner/build.sh from the stable tree with our tests), its arguments and
-# output unchanged but for what upstream's runner lacks and this suite
-# relies on (docs/runner.md):
-#
-#  - known failures: a FAIL that the known-failures list below (or
-#    --known-failures FILE) expects on this kernel is XFAIL after a
-#    "KNOWN: reason" line, and does not fail the run; such a test passing is
-#    XPASS, its entry stale; the summary counts both
-#  - --ktap: KTAP v1 for kselftest (run_kselftest.sh), from a -v run
-#  - kselftest's exit statuses: 0 passed, 1 failed, 2 bad options or an
-#    empty selection, 4 every test that ran skipped (upstream: 0, 64)
-#  - -J: a path that cannot be written fails before any test, and a
-#    regular file is never seen half written (upstream: a bare fopen)
-#  - no bpf_testmod lines: the suite needs no test module
-#
-# POSIX sh and awk only: it runs in busybox guests and kselftest installs.
+# test_progs: upstream's test_progs (@BIN@ beside this script), its arguments
+# and output unchanged but for what upstream's runner lacks and this suite
+# relies on (docs/runner.md). POSIX sh and awk only: it runs in busybox
+# guests and kselftest installs.
 LC_ALL=C
 export LC_ALL
 here=$(cd "$(dirname "$0")" && pwd -P) || exit 2

@@ -1,9 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The private apt configuration (lib.sh) fetches only what verifies: a
-# fresh update against Debian's archive keyring succeeds and a package
-# downloads; the same sources signed-by an empty keyring, or by keys that
-# do not sign the archive, are refused with a clear error, nothing kept.
+# The private apt configuration (lib.sh) fetches only what verifies; an empty
+# or foreign keyring is refused (docs/lanes.md, "Kernels, and how they are verified").
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 LANE=apt-check

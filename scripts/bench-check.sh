@@ -1,9 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Check one run of the benchmark lane (benchs/run_bench_cpumask_create.sh):
-# its table, JSON and plot are complete, and every ratio is a finite number
-# above zero. No timing threshold: times depend on the machine, the ratios'
-# sign and finiteness do not.
+# Check one run of the benchmark lane: its table, JSON and plot are complete
+# and every ratio is a finite number above zero (no timing threshold).
 #
 #   scripts/bench-check.sh TABLE JSON SVG
 set -euo pipefail

@@ -1,8 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The benchmark lane: build upstream's bench, with benchs/bench_cpumask_create.c
-# registered in it, by BENCH_SERIES's tree's own Makefile in a copy of the
-# tree, then run benchs/run_bench_cpumask_create.sh with it.
+# The benchmark lane: upstream's bench with ours registered, built in a copy
+# of BENCH_SERIES's tree, run by benchs/run_bench_cpumask_create.sh (docs/lanes.md).
 #
 #   --build              build; print the bench binary's path
 #   [RUNNER_ARGS...]     build, then run (-h: the runner's options)

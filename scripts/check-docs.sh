@@ -1,11 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The examples the documentation quotes are programs the suite runs: every
-# ```c block of the given Markdown files (default: docs/*.md and README.md)
-# that defines a BPF program (a SEC() line, then "int NAME(", or a type and
-# "BPF_PROG(NAME" as struct_ops programs are written) must equal,
-# line for line, the program NAME of progs/*.c, from its SEC() line to its
-# closing brace. Run by "make check-docs" and by .ci/run.
+# ```c block of FILE.md (default: docs/*.md and README.md) that defines a BPF
+# program NAME must equal progs/*.c's NAME from its SEC() line to its brace.
 #
 # Usage: check-docs [FILE.md...]
 set -euo pipefail

@@ -1,14 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Check our kselftest config fragment against a kernel tree and kernels.
+# Check our kselftest config fragment: every option of ./config exists in
+# KDIR's Kconfig, and which options the running kernel and Debian's guest
+# kernel of SERIES (default 6.12) miss (docs/lanes.md, "In-tree lane").
 #
 #   config-check [KDIR [SERIES]]       (run by ./run.sh --in-tree)
-#
-# Fails when an option of ./config is not defined by any Kconfig file of
-# KDIR (a typo, or an option the tree does not have). Then says, for the
-# running kernel (/proc/config.gz, else /boot/config-$(uname -r)) and for
-# Debian's guest kernel of SERIES (default 6.12), whether its config
-# satisfies the fragment, and names every option it misses.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."

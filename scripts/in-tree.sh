@@ -1,23 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The in-tree lane: our progs/ and prog_tests/ files
-# dropped into a scratch copy of a kernel tree's tools/testing/selftests/bpf,
-# built by the tree's own Makefile (next to upstream's own cpumask tests)
-# against the BTF of Debian's kernel of the tree's series, and run by
-# upstream's test_progs on the running kernel and in a Debian guest of the
-# tree's series. Our runner then runs the same selection, and both must
-# report the same tests, subtests and results. Every flavor of test_progs
-# the tree's default target builds (test_progs-no_alu32, -cpuv4: the same
-# tests, their BPF code built for another BPF ISA) runs it too, and must
-# report exactly what test_progs reports there.
+# Our progs/ and prog_tests/ in a copy of a kernel tree, built and run by
+# upstream's test_progs, which must report what our runner reports
+# (docs/lanes.md, "In-tree lane").
 #
 #   ./run.sh --in-tree [KDIR|SERIES] [-- TEST_PROGS_ARGS...]
-#
-# Default: the current tree (7.3), -t cpumask_create; "6.12" is the stable
-# tree.
-#
-# Only upstream's test_progs prints to stdout; our runner's output goes to
-# the log directory and shows only where the two differ.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."

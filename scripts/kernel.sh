@@ -1,36 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Fetch a Debian cloud kernel into the cache and print its directory.
+# Fetch a Debian cloud kernel into the cache and print its directory
+# (docs/lanes.md: "Kernels, and how they are verified", "Other architectures").
 #
 #   scripts/kernel.sh [--arch ARCH] SERIES|RELEASE|--list|--points
-#   scripts/kernel.sh SERIES     e.g. 6.1, 6.12, 7.3: Debian's newest cloud kernel of it
-#   scripts/kernel.sh RELEASE    e.g. 6.18.5, 6.1.170: that point release (its newest
-#                                Debian build), or a Debian release (uname -r) such as
-#                                6.12.90+deb12.1-cloud-amd64
-#   scripts/kernel.sh --list     every series Debian carries, oldest first
-#   scripts/kernel.sh --points   every point release Debian carries of each series
-#                                from STABLE_SERIES (lib.sh) on, oldest first
-#
-# Any suite: bookworm (6.1), bookworm-backports/-security (6.12), trixie,
-# trixie-backports, sid, experimental (6.16 ... newest), reached through
-# the private apt configuration of scripts/lib.sh. "Carries" means listed
-# in those suites' package indices today: a point release the archive
-# dropped is gone. A point release is the upstream version of the package
-# (6.1.0-57-cloud-amd64 is 6.1.192), not its name. However the series is
-# packaged (linux-image-*-unsigned with /boot/vmlinuz; linux-image plus
-# linux-binary with /boot or /usr/lib/modules/RELEASE/vmlinuz; config in
-# linux-image or linux-base) the directory ends up holding vmlinuz, vmlinux
-# (extracted: PVH entry, .BTF), config, "release" (uname -r) and
-# "version" (the package's). Downloaded once with apt-get download; reused
-# offline afterwards.
-#
-# --arch ARCH (or VM_ARCH=ARCH): another architecture's kernel, arm64
-# (linux-image-*-cloud-arm64) or s390x (linux-image-*-s390x: Debian builds
-# no cloud flavour of it), from that architecture's package lists. Its
-# directory holds "image" (what qemu boots: the arm64 Image, the s390
-# image) and "btf" (the kernel's BTF, scripts/extract-btf.py) instead of
-# vmlinux. A series whose newest build does not download (listed in the
-# index, missing from the mirror) falls back to its next newest, saying so.
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 KDIR=${KDIR:-$STABLE_TREE}

@@ -25,6 +25,16 @@ VM_DEFAULT_SERIES="6.1 $STABLE_SERIES 6.18 $CURRENT_SERIES"
 
 die() { echo "${LANE:-${0##*/}}: $*" >&2; exit 1; }
 
+# missing_pkgs PKG...: those of the Debian packages not installed, each
+# after a space.
+missing_pkgs() {
+	local p
+	for p; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			printf ' %s' "$p"
+	done
+}
+
 # runner_binary TEST_PROGS: upstream's binary that TEST_PROGS, our runner
 # script (runner/test_progs.sh, "bin=$here/PATH"), runs; nothing for a
 # binary.

@@ -1,33 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The upstream series on the current tree's own kernel (./run.sh --marginal):
+# The upstream series on the current tree's own kernel: the fix's tests fail
+# unpatched and pass patched, and which mutants upstream's tests and the
+# bpf-next series catch (docs/lanes.md, "The series on the tree's own kernel").
 #
-#  1. The fix: the bpf series' new tests fail on the unpatched kernel and
-#     pass on the patched one, where upstream's struct_ops, bpf_qdisc and
-#     cpumask tests stay green.
-#  2. Marginal value: for every mutant of mutants/, whether upstream's own
-#     tests of what a created mask goes through (UPSTREAM_TESTS: the
-#     verifier, kptr, kfunc, struct_ops, callback, exception, storage and
-#     cpumask tests) catch it, and whether the bpf-next series catches it
-#     besides.
-#
-# Runners come from the patch lane's repository (scripts/patch.sh, run
-# first): test_progs of the pristine tree (base), of the bpf series (bpf)
-# and of the bpf-next series (bpf-next), each built for the own kernel's
-# BTF with only the tests it is run with. The mutants lane builds and boots
-# each mutant (scripts/mutants.sh, MUTANTS_VM=this script's --guest mode):
-# one boot runs the bpf-next runner with UPSTREAM_TESTS; when a cpumask test
-# failed there, a second boot runs the base runner's cpumask tests, and a
-# failure only the series' runner shows is the series' catch ("bpf-next:").
-# Tests that fail on the unchanged kernel in this guest are denied, and the
-# page lists them. The page is docs/upstream.md, from JSON (docs-update.py).
-#
-#   scripts/marginal.sh [--fix] [TREE]   (default: the current tree)
-#
-# --fix: the fix only (1.), minutes instead of hours.
-#
-# Environment: MUTANTS (a subset, as for mutants.sh), and what own-kernel.sh
-# and vm.sh read.
+#   scripts/marginal.sh [--fix] [TREE]   (default: the current tree; --fix: the fix only)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

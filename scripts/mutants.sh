@@ -1,37 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# How much of a created mask's path through the kernel the suite guards
-# (./run.sh --mutants): seed each bug of mutants/*.patch, one at a time, into
-# a copy of the one file it changes (kernel/bpf/cpumask.c, verifier.c,
-# helpers.c, btf.c, syscall.c, the maps, memalloc.c), build the tree with it
-# incrementally (scripts/own-kernel.sh), boot it and run test_progs. A
-# mutant is caught when test_progs fails or the guest oopses, warns, hangs
-# or panics; one that does not build is an error, never a catch.
+# Seed each bug of mutants/*.patch into a copy of the one file it changes,
+# build the tree's own kernel with it, boot it and run test_progs: a score
+# (./run.sh --mutants; docs/lanes.md, "Mutants").
 #
 #   scripts/mutants.sh [TREE] [-- TEST_PROGS_ARGS...]
-#
-# TREE: 6.12 (the stable tree, the default), 7.3 (the current one) or a
-# path. The mutants are written against the stable tree: there, one that
-# does not apply is an error. mutants/SERIES/NAME.patch is NAME's version
-# for another series, where the code moved; a mutant with none that does
-# not apply there is skipped, and the table says so (the rule's code
-# changed or is gone). The unchanged tree runs first: if it
-# fails, no score is given. A survivor whose patch says "# Invisible: WHY"
-# (no program can tell) or "# Allowed: WHY" (the mutated kernel does what
-# the contract allows and a kernel in the field does by design) is
-# reported as justified, with WHY. Exits 0 only if every mutant that
-# applies is caught or justified.
-#
-# The table (mutant, file, rule, verdict, tests that failed) is printed and
-# kept as JSON beside the logs, which scripts/docs-update.py merges by mutant
-# into docs/data/mutants/SERIES.json, whence docs/mutants-SERIES.md (each
-# row with its run's date, tree and machine) and docs/earn.md.
-#
-# Environment: MUTANTS (numbers to run, e.g. "01 18"; default all; a subset
-# replaces only its mutants' rows in docs/),
-# MUTANTS_VM (what boots a kernel and runs the tests, called as vm.sh is:
-# IMAGE -- ARGS; another runner's results go to MUTANTS_NAME.json beside
-# this lane's, never to docs/), and what own-kernel.sh and vm.sh read.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

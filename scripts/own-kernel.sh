@@ -1,32 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build a kernel tree's own kernel out of tree, boot it under qemu and run
-# test_progs in it (./run.sh --kernel).
+# test_progs in it (./run.sh --kernel; docs/lanes.md, "Own-kernel lane").
 #
 #   scripts/own-kernel.sh [KDIR] [-- TEST_PROGS_ARGS...]
 #   scripts/own-kernel.sh --build [KDIR]      build only, print the bzImage
-#
-# KDIR is any kernel source tree (default: the stable tree of lib.sh); it
-# is only read: the build goes to O=$CACHE/kbuild/NAME, NAME taken from
-# the tree's path, so every tree (a copy with a patch applied, a mutant)
-# keeps its own incremental build. The config is tinyconfig, plus the
-# suite's ./config, plus scripts/kernel-guest.config (what a qemu guest
-# needs), merged with the tree's merge_config.sh, then olddefconfig; an
-# option that does not survive stops the build. The config is redone only
-# when a fragment or the tree's Kconfig files change.
-#
-# KBUILD_TESTMOD=1 also builds the tree's bpf_testmod.ko (selftests'
-# test_kmods) for this kernel and puts it beside test_progs in the guest,
-# and the kernel's config at /boot (libbpf reads __kconfig externs there):
-# what upstream's test_progs (TEST_PROGS=) needs for its struct_ops tests.
-#
-# Environment: KBUILD_JOBS (default 2), KBUILD_DIR (the O= directory; one
-# other than the tree's own starts as a copy of the tree's own build, made
-# anew when that one is reconfigured: a mutated file then recompiles alone),
-# KBUILD_OVERLAY=PATH:FILE (build as if the tree's PATH held FILE: FILE is
-# bind-mounted over it in a private mount namespace, so the tree itself is
-# never written; scripts/mutants.sh seeds its bugs this way), and what
-# scripts/vm.sh reads (VM_TIMEOUT, ...).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

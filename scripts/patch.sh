@@ -1,34 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Write the upstream patch series and prove them on the tree they are
-# written for, the current one (CURRENT_SERIES, lib.sh). Two series, each
-# on the pristine tree, each with its own cover letter and prefix:
-#
-#   bpf       patches/bpf/: the verifier fix and its selftests ([PATCH bpf])
-#   bpf-next  patches/bpf-next/: tests upstream lacks ([PATCH bpf-next])
-#
-# Each NNNN-*.patch is a commit message (subject, blank line, body), a
-# line "---" and a diff against the tree; "cover" is the cover letter's
-# subject and body. They carry no identity: every patch is authored and
-# signed off by git config user.name and user.email, the person who runs
-# this. The series are curated for this tree alone (its exact messages, its
-# files' style), apart from the standalone suite, which runs on every
-# kernel: this lane is what keeps them true of their tree.
+# Write the upstream series of patches/bpf and patches/bpf-next and prove
+# them on the tree they are written for (docs/lanes.md, "Patch series").
 #
 #   ./run.sh --patch [KDIR|SERIES]   series in $PATCH_DIR/{bpf,bpf-next}
 #                                    (default PATCH_DIR: $OUTPUT/patches)
-#
-# Proves: checkpatch --strict reports nothing on any patch; every subject,
-# prefix included, is at most 75 columns; each series applies with git am
-# to the pristine tree and every test_progs flavor the tree builds builds
-# after each patch; bpf-next also applies and builds on top of bpf; the
-# bpf-next series adds at most SERIES_MAX_LINES (400) lines; and its
-# tests (test_progs -t cpumask) pass in a Debian guest of the tree's
-# series in every flavor. The bpf series' new tests fail on Debian's
-# kernel by design (the bug they catch): they are proven on the tree's own
-# kernel (docs/kernel-findings.md). The series are also left as branches
-# "bpf" and "bpf-next" of a git repository of the tree
-# ($CACHE/patch/TREE/tree), for git log, git rebase -i and git send-email.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."

@@ -1,17 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Check what test_progs tells its caller: kselftest exit statuses (0 passed,
-# 1 failed, 2 bad usage or nothing selected, 4 everything skipped) and the
-# -J summary, which must parse and have upstream's shape for a passing, a
-# failing and a skipping run.
+# Check what test_progs tells its caller: kselftest exit statuses and the -J
+# summary of a passing, a failing and a skipping run (docs/lanes.md, "Soak, kill and sanitizers").
 #
 #   scripts/runner-check.sh        (root; TEST_PROGS, OUTPUT)
-#
-# The failing run is real: root in a user and network namespace of its
-# own (unshare -Urn), whose capabilities bpf() does not honour: a test
-# that loads a program fails. The skipping run is the suite
-# as nobody: without CAP_SYS_ADMIN upstream's runner cannot run a test,
-# and test_progs says so and skips.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -23,7 +15,7 @@ ONE=cpumask_create_kfuncs
 
 [ -x "$TEST_PROGS" ] || die "$TEST_PROGS not found: build it first (make)"
 [ "$(id -u)" = 0 ] || die "needs root (it runs the suite as root, without capabilities and as nobody)"
-for tool in jq python3 runuser unshare; do
+for tool in jq runuser unshare; do
 	command -v $tool >/dev/null || die "$tool not found"
 done
 
@@ -68,7 +60,7 @@ json() {
 	       (.results | all(.[]; (keys == ["failed", "message", "name", "number", "subtests"])
 				and .failed == true and
 				(.subtests | all(.[]; keys == ["failed", "message", "name", "number"]))))'
-	if ! python3 -m json.tool "$file" > /dev/null; then
+	if ! jq empty "$file" > /dev/null 2>&1; then
 		echo "runner-check: FAIL: $what: $file is not JSON"
 		bad=1
 	elif ! jq -e "($shape) and ($test)" "$file" > /dev/null; then

@@ -1,12 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Opt-in set-up for another architecture's guests (./run.sh --setup --arch
-# ARCH, and before each --vm --arch run): its cross compiler and qemu from
-# bookworm (installed once, as root), and a sysroot in the cache with the
-# target's static libelf and zlib and a static busybox, from bookworm's
-# packages of that architecture (apt-get download through lib.sh's private,
-# verified configuration, unpacked with dpkg -x; nothing of them is
-# installed). Prints the sysroot's directory. Idempotent.
+# Set-up for another architecture's guests: its cross compiler and qemu
+# (installed once), and a sysroot of the target's static libraries and busybox
+# in the cache, whose path it prints (docs/lanes.md, "Other architectures").
 #
 #   scripts/setup-arch.sh arm64|s390x
 set -euo pipefail
@@ -21,11 +17,7 @@ s390x)	triple=s390x-linux-gnu qemu=qemu-system-misc ;;
 *)	die "unknown architecture '$arch' (arm64 or s390x)" ;;
 esac
 
-missing=
-for p in "gcc-$triple" "$qemu"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing="$missing $p"
-done
+missing=$(missing_pkgs "gcc-$triple" "$qemu")
 if [ -n "$missing" ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root to install$missing"
 	echo "setup-arch: installing$missing" >&2

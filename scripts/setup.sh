@@ -43,11 +43,8 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
 	echo "setup: added bookworm-backports ($bpo)"
 fi
 
-missing=""
-for p in $PKGS $BPO_PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing="$missing $p"
-done
+# shellcheck disable=SC2086 # lists of packages
+missing=$(missing_pkgs $PKGS $BPO_PKGS)
 if [ -n "$missing" ] || ! bpftool version 2>/dev/null | grep -q 'v7\.[5-9]'; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq || die "apt-get update failed"

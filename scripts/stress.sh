@@ -4,18 +4,6 @@
 #
 #   scripts/stress.sh soak [N] [-- TEST_PROGS_ARGS...]     (N default 100)
 #   scripts/stress.sh kill [N] [-- TEST_PROGS_ARGS...]     (N default 50)
-#
-# soak (./run.sh --soak): N runs with a busy loop on every CPU beside them,
-# then how often each test or subtest failed, with the log of its first
-# failure: a test that only passes on an idle machine fails here.
-# kill (./run.sh --kill-test): N SIGKILLs, at a random time or inside a
-# subtest picked from the runner's progress in a first, whole run; after
-# each, nothing may be there that was not before: BPF objects no process
-# holds, pins, congestion controls, mounts, /tmp/cpumask_*. Other BPF
-# users' objects come and go: only what stays counts.
-# Exits 1 if a run failed or a kill left something behind.
-# Environment: TEST_PROGS, OUTPUT; for kill BPFTOOL, KILL_SETTLE (seconds
-# to wait for the kernel to free a dead process's objects, default 10).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

@@ -1,39 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Run test_progs inside other kernels, one qemu guest per kernel booted from
-# a busybox initramfs (docs/lanes.md, "VM lane"); or, with --kselftest
-# (scripts/kselftest-vm.sh), an installed kselftest directory.
+# a busybox initramfs, or with --kselftest an installed kselftest directory
+# (docs/lanes.md: "VM lane", "Other architectures", "kselftest lane").
 #
 #   scripts/vm.sh [--arch ARCH] [--cpus N] [--jobs N] [KERNEL...] [-- TEST_PROGS_ARGS...]
 #   scripts/vm.sh --kselftest [--arch ARCH] INSTALL_DIR [KERNEL...]
-#
-# KERNEL: a series (7.3), a point release (6.18.5) or a Debian release, as
-# scripts/kernel.sh fetches them; "all", "points", or the path to a
-# bzImage/vmlinuz with BTF. Default VM_DEFAULT_SERIES (lib.sh); 6.18 and
-# CURRENT_SERIES for --kselftest. --cpus N (VM_CPUS, 2): vCPUs per guest;
-# --jobs N (VM_JOBS, 1): guests at a time; --arch arm64|s390x (VM_ARCH):
-# that architecture's kernels, with a static runner built for them (OUTPUT
-# default build/ARCH).
-#
-# Prints per kernel "=== RELEASE (nr_cpu_ids N[, MACHINE, BYTE ORDER])" and
-# test_progs' output, in the order named, then a table from each Summary
-# line, also in VM_JSON (default $OUTPUT/vm.json, rewritten after each
-# guest); consoles and outputs stay in $VM_LOGS/RELEASE-Ncpu.{console,out}
-# (default $CACHE/vm-logs). Exits non-zero if a guest failed: test_progs
-# failed (exit 4, every test skipped, is not a failure), or the guest hung,
-# oopsed, panicked or reported no exit status. A guest whose kernel failed
-# before init, with no test run, is booted once more.
-# --kselftest: the guest holds only busybox and INSTALL_DIR; run_kselftest.sh
-# must exit 0 with KTAP that kunit.py parses. Per kernel "=== RELEASE (WALL
-# s)", the results and "kselftest-vm: RELEASE: ok"; the KTAP, console and
-# record (docs-update.py kselftest) stay in $VM_LOGS/RELEASE-kselftest.*.
-#
-# Environment: TEST_PROGS (default $OUTPUT/test_progs), OUTPUT, CACHE, KDIR,
-# QEMU, VM_TIMEOUT (seconds per guest: 300, 600 for another architecture,
-# and 8 more per vCPU in a wide TCG guest), VM_MEM (2G), VM_UNAME26 (1:
-# test_progs under setarch --uname-2.6, a release string that lies),
-# VM_FILES (FILE goes beside test_progs, e.g. bpf_testmod.ko; FILE:PATH to
-# PATH, e.g. a kernel's .config to /boot/config-RELEASE).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -124,9 +96,6 @@ if [ "$VM_CPUS" -gt 2 ] && [ "$ACCEL" != kvm ]; then
 fi
 
 command -v "$QEMU" >/dev/null || die "$QEMU not found: run ./run.sh --setup"
-for tool in cpio readelf strings timeout; do
-	command -v $tool >/dev/null || die "$tool not found: run ./run.sh --setup"
-done
 if [ ! -x "$BUSYBOX" ] || readelf -l "$BUSYBOX" | grep 'program interpreter' >/dev/null; then
 	die "$BUSYBOX is not a static busybox: run ./run.sh --setup (busybox-static)"
 fi
@@ -334,22 +303,33 @@ kernel_error() {
 	grep -Em1 "$KERNEL_ERRORS" "$1" 2>/dev/null | sed 's/^\[[^]]*\] *//; s/\r$//'
 }
 
-# The kselftest lane's verdict on one guest (run_guest's variables): exit
-# status 0 and KTAP that kunit.py parses; the record only for a pass.
+# One guest's verdict (run_guest's variables): its exit status, and in why
+# what went wrong with the guest itself, if anything.
+guest_verdict() {
+	status=$(sed -n 's/^vm\.sh: exit status \([0-9]*\)$/\1/p' "$result" | tail -n1)
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why="guest timed out after ${VM_TIMEOUT}s"
+	elif [ "$rc" != 0 ]; then
+		why="qemu exited with $rc"
+	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
+		why="guest kernel error: $why"
+	elif [ -z "$status" ]; then
+		why="no exit status from the guest"
+	fi
+}
+
+# The kselftest lane's verdict on one guest: exit status 0 and KTAP that
+# kunit.py parses; the record only for a pass.
 kselftest_verdict() {
 	local check=''
 
-	status=$(sed -n 's/^vm\.sh: exit status \([0-9]*\)$/\1/p' "$result")
 	grep -v '^vm\.sh: exit status ' "$result" > "$log.ktap" || true
 	rm -f "$log.json"
-	if [ "$rc" != 0 ]; then
-		why="qemu exited with $rc"
-		[ "$rc" != 124 ] || why+=" (timed out after ${VM_TIMEOUT}s)"
-	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
-		why="guest kernel error: $why"
-	elif [ "$status" != 0 ]; then
-		why="run_kselftest.sh exit status ${status:-missing}"
-	elif ! check=$("$repo/scripts/ktap-check.sh" -J "$out.counts" "$log.ktap"); then
+	guest_verdict
+	if [ -z "$why" ] && [ "$status" != 0 ]; then
+		why="run_kselftest.sh exit status $status"
+	elif [ -z "$why" ] &&
+	     ! check=$("$repo/scripts/ktap-check.py" -J "$out.counts" "$log.ktap"); then
 		why="invalid KTAP: $check"
 	fi
 	echo "=== $release (${wall%.*} s)"
@@ -416,16 +396,7 @@ run_guest() {
 		sed 's/^aarch64,/arm64,/')
 	echo "=== $release (nr_cpu_ids ${ncpus:-?}${march:+, $march})"
 	grep -Ev '^vm.sh: (exit status|nr_cpu_ids|machine) ' "$result" || true
-	status=$(sed -n 's/^vm.sh: exit status \([0-9]*\)$/\1/p' "$result" | tail -n1)
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		why="guest timed out after ${VM_TIMEOUT}s"
-	elif [ "$rc" != 0 ]; then
-		why="qemu exited with $rc"
-	elif why=$(kernel_error "$console") && [ -n "$why" ]; then
-		why="guest kernel error: $why"
-	elif [ -z "$status" ]; then
-		why="no exit status from the guest"
-	fi
+	guest_verdict
 	if [ -n "$why" ]; then
 		# From just before the first error line, or the last lines.
 		first=$(grep -Enm1 "$KERNEL_ERRORS" "$console" | cut -d: -f1 || true)
