@@ -106,36 +106,54 @@ fixwt=$work/bpf
 mapfile -t new < <(git -C "$prepo" diff --name-only base am-bpf -- "$SELFTESTS/progs/" |
 		   sed -nE 's|.*/struct_ops_(kptr_return_fail__[a-z_]+)\.c$|\1|p')
 [ ${#new[@]} -gt 0 ] || tree_die "the bpf series adds no struct_ops_kptr_return_fail__ program"
-# Both kernels run the same tests: what fails on both fails for this guest
-# (a config, a tool it lacks) and is listed; the patch must turn exactly the
-# new tests from failing (loading) to passing and fail nothing else.
-unpatched=$(boot "$work/logs/fix-unpatched.log" "$image" "$fixwt/$SELFTESTS/test_progs" \
-		 -t "$FIX_TESTS")
-fiximage=$(KBUILD_DIR=$CACHE/marginal/kbuild-fix KBUILD_TESTMOD="" \
-	   KBUILD_OVERLAY="kernel/bpf/verifier.c:$fixwt/kernel/bpf/verifier.c" \
-	   "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
-	tree_die "the patched kernel does not build (log: $work/logs/kernel.log)"
-patched=$(boot "$work/logs/fix-patched.log" "$fiximage" "$fixwt/$SELFTESTS/test_progs" \
-	       -t "$FIX_TESTS")
-want=$(printf 'struct_ops_kptr_return/%s\n' "${new[@]}" | sort)
-flipped=$(comm -23 <(echo "$unpatched") <(echo "$patched") | grep -vx struct_ops_kptr_return || true)
-broken=$(comm -13 <(echo "$unpatched") <(echo "$patched") | grep . || true)
-fix_ok=true
-[ "$flipped" = "$want" ] || { echo "marginal: FAIL: the patch turned these from failing to passing:" \
-				    $flipped "; want:" $want >&2; fix_ok=false; }
-[ -z "$broken" ] || { echo "marginal: FAIL: fail only with the patch:" $broken >&2; fix_ok=false; }
-summary() { grep '^Summary: ' "$1" | tail -n1 | sed 's/^Summary: //'; }
-jq -n --argjson ok "$fix_ok" --arg new "${new[*]}" --arg unpatched "$unpatched" \
-      --arg patched "$patched" --arg tests "$FIX_TESTS" \
-      --arg su "$(summary "$work/logs/fix-unpatched.log")" \
-      --arg sp "$(summary "$work/logs/fix-patched.log")" \
-      '{ok: $ok, new: ($new | split(" ")), tests: $tests,
-	unpatched: {failed: ($unpatched | split("\n") | map(select(. != ""))), summary: $su},
-	patched: {failed: ($patched | split("\n") | map(select(. != ""))), summary: $sp}}' \
-	> "$work/fix.json"
-echo "marginal: the fix: $([ $fix_ok = true ] && echo ok || echo FAILED)" \
-     "(unpatched: $(summary "$work/logs/fix-unpatched.log"); patched:" \
-     "$(summary "$work/logs/fix-patched.log"))"
+# A MUTANTS subset run reuses what an earlier one recorded with the same
+# runners and kernels: the fix's verdict, the unchanged kernel's failures.
+fresh() {	# FILE DEP...: FILE is newer than every DEP
+	local f=$1 d
+	shift
+	[ -n "${MUTANTS:-}" ] && [ -s "$f" ] || return 1
+	for d; do [ "$f" -nt "$d" ] || return 1; done
+}
+
+check_fix() {
+	# Both kernels run the same tests: what fails on both fails for this guest
+	# (a config, a tool it lacks) and is listed; the patch must turn exactly the
+	# new tests from failing (loading) to passing and fail nothing else.
+	unpatched=$(boot "$work/logs/fix-unpatched.log" "$image" "$fixwt/$SELFTESTS/test_progs" \
+			 -t "$FIX_TESTS")
+	fiximage=$(KBUILD_DIR=$CACHE/marginal/kbuild-fix KBUILD_TESTMOD="" \
+		   KBUILD_OVERLAY="kernel/bpf/verifier.c:$fixwt/kernel/bpf/verifier.c" \
+		   "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
+		tree_die "the patched kernel does not build (log: $work/logs/kernel.log)"
+	patched=$(boot "$work/logs/fix-patched.log" "$fiximage" "$fixwt/$SELFTESTS/test_progs" \
+		       -t "$FIX_TESTS")
+	want=$(printf 'struct_ops_kptr_return/%s\n' "${new[@]}" | sort)
+	flipped=$(comm -23 <(echo "$unpatched") <(echo "$patched") | grep -vx struct_ops_kptr_return || true)
+	broken=$(comm -13 <(echo "$unpatched") <(echo "$patched") | grep . || true)
+	fix_ok=true
+	[ "$flipped" = "$want" ] || { echo "marginal: FAIL: the patch turned these from failing to passing:" \
+					    $flipped "; want:" $want >&2; fix_ok=false; }
+	[ -z "$broken" ] || { echo "marginal: FAIL: fail only with the patch:" $broken >&2; fix_ok=false; }
+	summary() { grep '^Summary: ' "$1" | tail -n1 | sed 's/^Summary: //'; }
+	jq -n --argjson ok "$fix_ok" --arg new "${new[*]}" --arg unpatched "$unpatched" \
+	      --arg patched "$patched" --arg tests "$FIX_TESTS" \
+	      --arg su "$(summary "$work/logs/fix-unpatched.log")" \
+	      --arg sp "$(summary "$work/logs/fix-patched.log")" \
+	      '{ok: $ok, new: ($new | split(" ")), tests: $tests,
+		unpatched: {failed: ($unpatched | split("\n") | map(select(. != ""))), summary: $su},
+		patched: {failed: ($patched | split("\n") | map(select(. != ""))), summary: $sp}}' \
+		> "$work/fix.json"
+	echo "marginal: the fix: $([ $fix_ok = true ] && echo ok || echo FAILED)" \
+	     "(unpatched: $(summary "$work/logs/fix-unpatched.log"); patched:" \
+	     "$(summary "$work/logs/fix-patched.log"))"
+}
+fiximg=$CACHE/marginal/kbuild-fix/arch/x86/boot/bzImage
+if fresh "$work/fix.json" "$fixwt/$SELFTESTS/test_progs" "$image" "$fiximg"; then
+	fix_ok=$(jq -r .ok "$work/fix.json")
+	echo "marginal: the fix: as recorded in $work/fix.json (ok: $fix_ok)"
+else
+	check_fix
+fi
 
 # 5. What fails unchanged is denied; then every mutant.
 json=$work/marginal.json
@@ -149,7 +167,12 @@ if [ $fix_only = 1 ]; then
 	[ $fix_ok = true ]
 	exit
 fi
-denied=$(boot "$work/logs/unchanged.log" "$image" "$MARGINAL_NEXT" -t "$UPSTREAM_TESTS")
+if fresh "$work/denied" "$MARGINAL_NEXT" "$image"; then
+	denied=$(cat "$work/denied")
+else
+	denied=$(boot "$work/logs/unchanged.log" "$image" "$MARGINAL_NEXT" -t "$UPSTREAM_TESTS")
+	echo "$denied" > "$work/denied"
+fi
 echo "marginal: $(wc -w <<< "$denied") tests fail on the unchanged kernel: denied"
 deny=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 rc=0
