@@ -1,13 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Every home a created mask can live in, found by asking the running kernel,
- * and every way each home can end. Each life stores a mask and a second
- * reference to it, the witness, in a map the home's object shares with a
- * long-lived one: the witness' reference count goes from 2 to 1 when the
- * home drops its reference, exactly once, however the home ends. Where
- * trampolines load, the kptr destructor is counted as well. Two more
- * "homes" hold a mask's references in slots of their own: released on
- * another CPU in either order, and swapped under RCU readers.
+ * Every home a created mask can live in and every way each home ends: the
+ * witness' reference count must go from 2 to 1 exactly once. See
+ * docs/homes.md.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -140,7 +135,7 @@ static long long now_ms(void)
 /* the verifier's log of the last load; a full one, or the load fails with ENOSPC */
 static char verifier_log[1 << 18];
 
-/* The verifier's reason: its log's last line but the statistics. */
+/* The verifier's reason: its log's last line but the statistics */
 static const char *last_line(char *log)
 {
 	char *p;
@@ -157,7 +152,7 @@ static const char *last_line(char *log)
 	}
 }
 
-/* The home's maps and program only (with the shared witness map); NULL: why. */
+/* Load the home's maps and program (and the shared witness); NULL or why not */
 static const char *open_home(struct life *l)
 {
 	static char why[160];
@@ -206,7 +201,7 @@ static const char *open_home(struct life *l)
 	return NULL;
 }
 
-/* An inner array for key 0 of an outer map, from the outer map's template. */
+/* An inner array at key 0 of the outer map, from its template */
 static bool put_inner(struct life *l)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .btf_fd = bpf_object__btf_fd(l->skel->obj),
@@ -235,11 +230,7 @@ static void close_home(struct life *l)
 	l->cgroup[0] = '\0';
 }
 
-/*
- * Run the home's program once with @op; for a task's or cgroup's storage, in
- * the owner's getppid(), for a socket's in its listen(), for an inode's in
- * an open() of its file.
- */
+/* Run the home's program once with @op, through the owner's syscall for storage */
 static bool run_op(struct life *l, enum home_op op)
 {
 	struct cpumask_create_homes__bss *bss = l->skel->bss;
@@ -275,7 +266,7 @@ static bool run_op(struct life *l, enum home_op op)
 	       ASSERT_EQ(bss->err, 0, "error line in the home's program");
 }
 
-/* The witnesses' reference counts, into @refs; quiet, as it polls */
+/* The witnesses' reference counts; quiet, as it polls */
 static bool witness_refs(int n, int *refs)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
@@ -294,10 +285,7 @@ static bool witness_refs(int n, int *refs)
 	return true;
 }
 
-/*
- * Wait (up to @ms) until @want copies' witnesses hold the last reference;
- * the others must hold one of two. Returns how many hold it.
- */
+/* Poll up to @ms until @want witnesses hold the last reference; how many do */
 static int wait_dropped(int n, int want, int ms)
 {
 	long long deadline = now_ms() + ms;
@@ -319,7 +307,7 @@ static int wait_dropped(int n, int want, int ms)
 	}
 }
 
-/* The home's slots as user space reads them: the kptr reads as zero. */
+/* User space reads the kptr as 0, and its update never lands in the field */
 static void check_user_view(struct life *l, const void *key)
 {
 	size_t size = bpf_map__value_size(l->map), stride = (size + 7) / 8 * 8;
@@ -339,7 +327,7 @@ static void check_user_view(struct life *l, const void *key)
 		  "user update");
 }
 
-/* The lowest and the highest CPU the test may run on: NULL, or why not two. */
+/* The lowest and highest CPU the test may use: NULL, or why not two */
 static const char *first_and_last_cpu(int *first, int *last)
 {
 	cpu_set_t set;
@@ -358,7 +346,7 @@ static const char *first_and_last_cpu(int *first, int *last)
 	return *first >= 0 && *first != *last ? NULL : "needs two CPUs to run on";
 }
 
-/* The owner of a task's storage: a child that calls getppid() at each SIGUSR1. */
+/* task_owner_exit's owner: a child calling getppid() at each SIGUSR1 */
 static void on_usr1(int sig)
 {
 	syscall(SYS_getppid);
@@ -400,7 +388,7 @@ static void stop_owner(struct life *l)
 	l->pid = 0;
 }
 
-/* Where cgroup v2 is mounted, and the test's cgroup in it: NULL if nowhere. */
+/* The test's own cgroup v2 directory: NULL if none */
 static const char *cgroup2_dir(void)
 {
 	static char dir[200];
@@ -426,7 +414,7 @@ static const char *cgroup2_dir(void)
 	return dir[0] ? dir : NULL;
 }
 
-/* Cgroups a killed run left behind: their test process is gone. */
+/* Cgroups a killed run left behind */
 static void remove_stale_cgroups(const char *dir)
 {
 	char path[300];
@@ -444,7 +432,7 @@ static void remove_stale_cgroups(const char *dir)
 	globfree(&g);
 }
 
-/* A cgroup of the test's own under its current one, as storage's owner; its fd and id. */
+/* A cgroup under the test's own, as storage's owner */
 static bool make_cgroup(struct life *l)
 {
 	const char *dir = cgroup2_dir();
@@ -465,7 +453,7 @@ static bool make_cgroup(struct life *l)
 	return true;
 }
 
-/* A TCP socket on loopback, never connected, as storage's owner. */
+/* A TCP socket on loopback, never connected, as storage's owner */
 static bool make_socket(struct life *l)
 {
 	struct sockaddr_in addr = {
@@ -478,10 +466,7 @@ static bool make_socket(struct life *l)
 	       ASSERT_OK(bind(l->key_fd, (void *)&addr, sizeof(addr)), "bind to loopback");
 }
 
-/*
- * A file of the test's own, unlinked at once (nothing is left behind), as
- * storage's owner: its inode goes when its fd is closed.
- */
+/* An unlinked file as storage's owner: its inode goes with its last fd */
 static bool make_file(struct life *l)
 {
 	char path[] = "/tmp/cpumask_homes_XXXXXX";
@@ -516,11 +501,9 @@ static struct mask_calls calls_on(__u64 mask)
 }
 
 /*
- * References released one by one (the home's program asserts the counts),
- * on another CPU than the mask was created on: the last CPU the test may
- * use, in another word of a wide mask, or the first. Where they are
- * counted: only the last bpf_cpumask_release() dropped the last reference,
- * there, and the destructor never ran.
+ * Released one by one on another CPU than the creator's (the program asserts
+ * the counts); where counted, only the last release dropped the last
+ * reference, there, and the destructor never ran.
  */
 static void run_refcount(struct life *l, bool creator_last)
 {
@@ -571,10 +554,8 @@ struct replacer {
 };
 
 /*
- * The writer hands each new mask to the reader: after a swap it waits until
- * a read that started after the swap has finished, so that every pattern is
- * read. The reader never waits: its next read runs while the writer swaps
- * in the next mask and releases the one the reader may be looking at.
+ * The writer waits after each swap until a read started after it finished,
+ * so that every pattern is read; the reader never waits.
  */
 static void *replacer(void *arg)
 {
@@ -610,11 +591,7 @@ static void *replacer(void *arg)
 	return NULL;
 }
 
-/*
- * A writer on the first CPU swaps new masks into the slot and releases the
- * old ones while a reader on the last reads the slot under RCU; the home's
- * program asserts what each sees.
- */
+/* A writer swaps masks in on one CPU, a reader reads under RCU on another */
 static void run_replace(struct life *l)
 {
 	struct cpumask_create_homes__bss *bss = l->skel->bss;
@@ -832,7 +809,7 @@ out:
 		bpf_map__delete_elem(dtor->maps.watched, &masks[i], sizeof(masks[i]), 0);
 }
 
-/* Which homes this kernel accepts: each one's maps and program loaded alone. */
+/* Which homes this kernel accepts: each loaded alone */
 static void probe_homes(void)
 {
 	const char *why;
@@ -854,10 +831,7 @@ static void probe_homes(void)
 	}
 }
 
-/*
- * The witnesses' object: the witness map and witness_refs only; or (@counter)
- * the fentry programs and their map, attached.
- */
+/* The witness map and witness_refs; or (@counter) the fentry counters, attached */
 static struct cpumask_create_homes *load_part(bool counter)
 {
 	struct cpumask_create_homes *skel = cpumask_create_homes__open();
