@@ -61,14 +61,12 @@ static const char * const end_names[NR_ENDS] = {
 #define OBJ_ENDS	(E(LIFE) | E(DROP) | E(MAP_FREE))
 
 enum {
-	PERCPU = 1, TRACEPOINT = 2, OUTER = 4, TASK = 8, CGRP = 16, SK = 32, INODE = 64,
-	HASH = 128,
-	REQUIRED = 256,	/* every kernel with the kfunc has it: a refusal fails */
+	PERCPU = 1, OUTER = 2, TASK = 4, CGRP = 8, SK = 16, INODE = 32, HASH = 64,
+	REQUIRED = 128,	/* every kernel with the kfunc has it: a refusal fails */
 };
 
-/* the home's program is attached; storage maps' key is the owner's fd */
-#define ATTACHED	(TRACEPOINT | SK | INODE)
-#define OWNER_FD	(TASK | CGRP | SK | INODE)
+/* storage: the home's program is attached, the map's key is the owner's fd */
+#define STORAGE		(TASK | CGRP | SK | INODE)
 
 /* A home: program home_<name>, map <name>_home. */
 struct home {
@@ -90,8 +88,8 @@ static struct home homes[] = {
 	{ "global", 0, E(LIFE) | E(MAP_FREE) },
 	{ "nested", 0, E(LIFE) | E(MAP_FREE) },
 	{ "array_of_structs", 0, E(LIFE) | E(MAP_FREE) },
-	{ "task", TRACEPOINT | TASK, STORAGE_ENDS },
-	{ "cgrp", TRACEPOINT | CGRP, STORAGE_ENDS },
+	{ "task", TASK, STORAGE_ENDS },
+	{ "cgrp", CGRP, STORAGE_ENDS },
 	{ "inode", INODE, STORAGE_ENDS },
 	{ "sk", SK, STORAGE_ENDS },
 	{ "array_of_maps", OUTER, E(LIFE) | E(USER_UPDATE) | E(MAP_FREE) },
@@ -107,7 +105,6 @@ static struct home homes[] = {
 static struct cpumask_create_homes *wit;
 /* the fentry programs counting destructor calls and releases, where they load */
 static struct cpumask_create_homes *dtor;
-static const char *tracefs_why;
 static int nr_cpus;
 
 /* One life in one home: its own object, so that nothing left in it reaches the next. */
@@ -185,6 +182,7 @@ static const char *open_home(struct life *l)
 		return "reuse witness";
 	l->skel->bss->nr_copies = l->n;
 	l->skel->bss->target_pid = syscall(SYS_gettid);
+	l->skel->bss->getppid_nr = SYS_getppid;
 	/* in the last word of a wide mask */
 	l->skel->bss->cpu_bit = nr_cpus - 1;
 	verifier_log[0] = '\0';
@@ -194,7 +192,7 @@ static const char *open_home(struct life *l)
 			 verifier_log[0] ? ": " : "", last_line(verifier_log));
 		return why;
 	}
-	if ((l->h->flags & ATTACHED) && cpumask_create_homes__attach(l->skel)) {
+	if ((l->h->flags & STORAGE) && cpumask_create_homes__attach(l->skel)) {
 		snprintf(why, sizeof(why), "attach: %s", strerror(errno));
 		return why;
 	}
@@ -239,7 +237,7 @@ static bool run_op(struct life *l, enum home_op op)
 	bss->op = op;
 	bss->found = 0;
 	bss->held = 0;
-	if (l->h->flags & TRACEPOINT) {
+	if (l->h->flags & (TASK | CGRP)) {
 		if (l->pid && !ASSERT_OK(kill(l->pid, SIGUSR1), "wake the owner"))
 			return false;
 		if (!l->pid)
@@ -676,7 +674,7 @@ static void run_life(struct home *h, enum end end)
 		if (!ASSERT_OK_FD(l.key_fd, "pidfd"))
 			goto out;
 	}
-	if (h->flags & OWNER_FD)
+	if (h->flags & STORAGE)
 		ukey = &l.key_fd;
 
 	if (!run_op(&l, HOME_STORE) ||
@@ -818,8 +816,7 @@ static void probe_homes(void)
 	for (i = 0; i < ARRAY_SIZE(homes); i++) {
 		struct life l = { .h = &homes[i], .key_fd = -1, .n = 1 };
 
-		why = homes[i].flags & TRACEPOINT ? tracefs_why : NULL;
-		why = why ?: homes[i].flags & INODE ? bpf_lsm_inactive() : NULL;
+		why = homes[i].flags & INODE ? bpf_lsm_inactive() : NULL;
 		why = why ?: open_home(&l);
 		if (why) {
 			snprintf(homes[i].why, sizeof(homes[i].why), "%s", why);
@@ -868,8 +865,6 @@ void serial_test_cpumask_create_homes(void)
 	wit = load_part(false);
 	if (!wit)
 		return;
-	/* task and cgroup storage are reached from a tracepoint */
-	tracefs_why = tracefs_enter();
 	probe_homes();
 	for (i = 0; i < ARRAY_SIZE(homes); i++) {
 		if (!(homes[i].flags & PERCPU))
@@ -897,5 +892,4 @@ void serial_test_cpumask_create_homes(void)
 	dtor = NULL;
 	cpumask_create_homes__destroy(wit);
 	wit = NULL;
-	tracefs_leave();
 }

@@ -34,7 +34,7 @@ void bpf_cgroup_release___homes(struct cgroup *cgrp) __weak __ksym;
 #define __contains(name, node) __attribute__((btf_decl_tag("contains:" #name ":" #node)))
 
 /* set by the test */
-u32 op, nr_copies, target_pid, key, cpu_bit, run_cpu;
+u32 op, nr_copies, target_pid, getppid_nr, key, cpu_bit, run_cpu;
 u64 target_cgid, target_ino;
 bool creator_last;
 /* reported: runs of the home's program, slots that held the witness' mask, which */
@@ -345,12 +345,17 @@ static __always_inline int deleted(long ret)
 }
 
 /* Task and cgroup storage: from target_pid's getppid() */
-SEC("tp/syscalls/sys_enter_getppid")
-int home_task(void *ctx)
+static __always_inline bool from_target(long id)
+{
+	return bpf_get_current_task_btf()->pid == target_pid && id == getppid_nr;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(home_task, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (task->pid != target_pid)
+	if (!from_target(id))
 		return 0;
 	runs++;
 	if (op == HOME_DELETE)
@@ -358,13 +363,12 @@ int home_task(void *ctx)
 	return on_value(bpf_task_storage_get(&task_home, task, NULL, create_flag()));
 }
 
-SEC("tp/syscalls/sys_enter_getppid")
-int home_cgrp(void *ctx)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(home_cgrp, struct pt_regs *regs, long id)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct cgroup *cgrp;
 
-	if (task->pid != target_pid)
+	if (!from_target(id))
 		return 0;
 	runs++;
 	cgrp = bpf_cgroup_from_id___homes(target_cgid);
