@@ -132,23 +132,6 @@ static long long now_ms(void)
 /* the verifier's log of the last load; a full one, or the load fails with ENOSPC */
 static char verifier_log[1 << 18];
 
-/* The verifier's reason: its log's last line but the statistics */
-static const char *last_line(char *log)
-{
-	char *p;
-
-	for (;;) {
-		while (*log && log[strlen(log) - 1] == '\n')
-			log[strlen(log) - 1] = '\0';
-		p = strrchr(log, '\n');
-		p = p ? p + 1 : log;
-		if (p == log || (strncmp(p, "processed ", 10) &&
-				 strncmp(p, "verification time", 17)))
-			return p;
-		*p = '\0';
-	}
-}
-
 /* Load the home's maps and program (and the shared witness); NULL or why not */
 static const char *open_home(struct life *l)
 {
@@ -188,8 +171,8 @@ static const char *open_home(struct life *l)
 	verifier_log[0] = '\0';
 	err = cpumask_create_homes__load(l->skel);
 	if (err) {
-		snprintf(why, sizeof(why), "load: %s%s%s", strerror(-err),
-			 verifier_log[0] ? ": " : "", last_line(verifier_log));
+		printf("%s: verifier log:\n%s\n", name, verifier_log);
+		snprintf(why, sizeof(why), "load: %s", strerror(-err));
 		return why;
 	}
 	if ((l->h->flags & STORAGE) && cpumask_create_homes__attach(l->skel)) {

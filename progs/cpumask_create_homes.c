@@ -413,7 +413,25 @@ int BPF_PROG(home_inode, struct file *file)
 	return on_value(bpf_inode_storage_get(&inode_home, inode, NULL, create_flag()));
 }
 
-/* A plain local object, kept in obj_home between runs; HOME_DROP drops it. */
+/*
+ * A local object taken out of its home (new for STORE): true when the caller
+ * is to step() on its mask and put it back; DROP drops it.
+ */
+static __always_inline bool kept(void *node)
+{
+	if (!node) {
+		if (op != HOME_READ)
+			FAIL();
+		return false;
+	}
+	if (op == HOME_DROP) {
+		obj_drop(node);
+		return false;
+	}
+	return true;
+}
+
+/* A plain local object, kept in obj_home between runs */
 SEC("syscall")
 int home_obj(void *ctx)
 {
@@ -428,15 +446,8 @@ int home_obj(void *ctx)
 	o = bpf_kptr_xchg(&s->obj, NULL);
 	if (!o && op == HOME_STORE)
 		o = obj_new(struct homes_obj);
-	if (!o) {
-		if (op != HOME_READ)
-			FAIL();
+	if (!kept(o))
 		return 0;
-	}
-	if (op == HOME_DROP) {
-		obj_drop(o);
-		return 0;
-	}
 	step(&o->mask, 0, false);
 	o = bpf_kptr_xchg(&s->obj, o);
 	if (o) {
@@ -446,7 +457,7 @@ int home_obj(void *ctx)
 	return 0;
 }
 
-/* A list's node: popped, worked on outside the lock, pushed back; DROP drops it */
+/* A list's node: popped, worked on outside the lock, pushed back */
 SEC("syscall")
 int home_list(void *ctx)
 {
@@ -467,15 +478,8 @@ int home_list(void *ctx)
 		bpf_spin_unlock(&v->lock);
 		node = n ? container_of(n, struct homes_node, node) : NULL;
 	}
-	if (!node) {
-		if (op != HOME_READ)
-			FAIL();
+	if (!kept(node))
 		return 0;
-	}
-	if (op == HOME_DROP) {
-		obj_drop(node);
-		return 0;
-	}
 	step(&node->mask, 0, false);
 	bpf_spin_lock(&v->lock);
 	bpf_list_push_back_impl___homes(&v->head, &node->node, NULL, 0);
@@ -510,15 +514,8 @@ int home_rbtree(void *ctx)
 		bpf_spin_unlock(&v->lock);
 		node = n ? container_of(n, struct homes_rb_node, node) : NULL;
 	}
-	if (!node) {
-		if (op != HOME_READ)
-			FAIL();
+	if (!kept(node))
 		return 0;
-	}
-	if (op == HOME_DROP) {
-		obj_drop(node);
-		return 0;
-	}
 	step(&node->mask, 0, false);
 	bpf_spin_lock(&v->lock);
 	bpf_rbtree_add_impl___homes(&v->root, &node->node, rb_less, NULL, 0);
