@@ -1,13 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Every home a created mask can live in, found by asking the running kernel,
- * and every way each home can end. Each life stores a mask and a second
- * reference to it, the witness, in a map the home's object shares with a
- * long-lived one: the witness' reference count goes from 2 to 1 when the
- * home drops its reference, exactly once, however the home ends. Where
- * trampolines load, the kptr destructor is counted as well. Two more
- * "homes" hold a mask's references in slots of their own: released on
- * another CPU in either order, and swapped under RCU readers.
+ * Every home a created mask can live in and every way each home ends: the
+ * witness' reference count must go from 2 to 1 exactly once. See
+ * docs/homes.md.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -66,14 +61,12 @@ static const char * const end_names[NR_ENDS] = {
 #define OBJ_ENDS	(E(LIFE) | E(DROP) | E(MAP_FREE))
 
 enum {
-	PERCPU = 1, TRACEPOINT = 2, OUTER = 4, TASK = 8, CGRP = 16, SK = 32, INODE = 64,
-	HASH = 128,
-	REQUIRED = 256,	/* every kernel with the kfunc has it: a refusal fails */
+	PERCPU = 1, OUTER = 2, TASK = 4, CGRP = 8, SK = 16, INODE = 32, HASH = 64,
+	REQUIRED = 128,	/* every kernel with the kfunc has it: a refusal fails */
 };
 
-/* the home's program is attached; storage maps' key is the owner's fd */
-#define ATTACHED	(TRACEPOINT | SK | INODE)
-#define OWNER_FD	(TASK | CGRP | SK | INODE)
+/* storage: the home's program is attached, the map's key is the owner's fd */
+#define STORAGE		(TASK | CGRP | SK | INODE)
 
 /* A home: program home_<name>, map <name>_home. */
 struct home {
@@ -95,8 +88,8 @@ static struct home homes[] = {
 	{ "global", 0, E(LIFE) | E(MAP_FREE) },
 	{ "nested", 0, E(LIFE) | E(MAP_FREE) },
 	{ "array_of_structs", 0, E(LIFE) | E(MAP_FREE) },
-	{ "task", TRACEPOINT | TASK, STORAGE_ENDS },
-	{ "cgrp", TRACEPOINT | CGRP, STORAGE_ENDS },
+	{ "task", TASK, STORAGE_ENDS },
+	{ "cgrp", CGRP, STORAGE_ENDS },
 	{ "inode", INODE, STORAGE_ENDS },
 	{ "sk", SK, STORAGE_ENDS },
 	{ "array_of_maps", OUTER, E(LIFE) | E(USER_UPDATE) | E(MAP_FREE) },
@@ -112,7 +105,6 @@ static struct home homes[] = {
 static struct cpumask_create_homes *wit;
 /* the fentry programs counting destructor calls and releases, where they load */
 static struct cpumask_create_homes *dtor;
-static const char *tracefs_why;
 static int nr_cpus;
 
 /* One life in one home: its own object, so that nothing left in it reaches the next. */
@@ -140,24 +132,7 @@ static long long now_ms(void)
 /* the verifier's log of the last load; a full one, or the load fails with ENOSPC */
 static char verifier_log[1 << 18];
 
-/* The verifier's reason: its log's last line but the statistics. */
-static const char *last_line(char *log)
-{
-	char *p;
-
-	for (;;) {
-		while (*log && log[strlen(log) - 1] == '\n')
-			log[strlen(log) - 1] = '\0';
-		p = strrchr(log, '\n');
-		p = p ? p + 1 : log;
-		if (p == log || (strncmp(p, "processed ", 10) &&
-				 strncmp(p, "verification time", 17)))
-			return p;
-		*p = '\0';
-	}
-}
-
-/* The home's maps and program only (with the shared witness map); NULL: why. */
+/* Load the home's maps and program (and the shared witness); NULL or why not */
 static const char *open_home(struct life *l)
 {
 	static char why[160];
@@ -190,23 +165,24 @@ static const char *open_home(struct life *l)
 		return "reuse witness";
 	l->skel->bss->nr_copies = l->n;
 	l->skel->bss->target_pid = syscall(SYS_gettid);
+	l->skel->bss->getppid_nr = SYS_getppid;
 	/* in the last word of a wide mask */
 	l->skel->bss->cpu_bit = nr_cpus - 1;
 	verifier_log[0] = '\0';
 	err = cpumask_create_homes__load(l->skel);
 	if (err) {
-		snprintf(why, sizeof(why), "load: %s%s%s", strerror(-err),
-			 verifier_log[0] ? ": " : "", last_line(verifier_log));
+		printf("%s: verifier log:\n%s\n", name, verifier_log);
+		snprintf(why, sizeof(why), "load: %s", strerror(-err));
 		return why;
 	}
-	if ((l->h->flags & ATTACHED) && cpumask_create_homes__attach(l->skel)) {
+	if ((l->h->flags & STORAGE) && cpumask_create_homes__attach(l->skel)) {
 		snprintf(why, sizeof(why), "attach: %s", strerror(errno));
 		return why;
 	}
 	return NULL;
 }
 
-/* An inner array for key 0 of an outer map, from the outer map's template. */
+/* An inner array at key 0 of the outer map, from its template */
 static bool put_inner(struct life *l)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .btf_fd = bpf_object__btf_fd(l->skel->obj),
@@ -235,11 +211,7 @@ static void close_home(struct life *l)
 	l->cgroup[0] = '\0';
 }
 
-/*
- * Run the home's program once with @op; for a task's or cgroup's storage, in
- * the owner's getppid(), for a socket's in its listen(), for an inode's in
- * an open() of its file.
- */
+/* Run the home's program once with @op, through the owner's syscall for storage */
 static bool run_op(struct life *l, enum home_op op)
 {
 	struct cpumask_create_homes__bss *bss = l->skel->bss;
@@ -248,7 +220,7 @@ static bool run_op(struct life *l, enum home_op op)
 	bss->op = op;
 	bss->found = 0;
 	bss->held = 0;
-	if (l->h->flags & TRACEPOINT) {
+	if (l->h->flags & (TASK | CGRP)) {
 		if (l->pid && !ASSERT_OK(kill(l->pid, SIGUSR1), "wake the owner"))
 			return false;
 		if (!l->pid)
@@ -275,7 +247,7 @@ static bool run_op(struct life *l, enum home_op op)
 	       ASSERT_EQ(bss->err, 0, "error line in the home's program");
 }
 
-/* The witnesses' reference counts, into @refs; quiet, as it polls */
+/* The witnesses' reference counts; quiet, as it polls */
 static bool witness_refs(int n, int *refs)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
@@ -294,10 +266,7 @@ static bool witness_refs(int n, int *refs)
 	return true;
 }
 
-/*
- * Wait (up to @ms) until @want copies' witnesses hold the last reference;
- * the others must hold one of two. Returns how many hold it.
- */
+/* Poll up to @ms until @want witnesses hold the last reference; how many do */
 static int wait_dropped(int n, int want, int ms)
 {
 	long long deadline = now_ms() + ms;
@@ -319,7 +288,7 @@ static int wait_dropped(int n, int want, int ms)
 	}
 }
 
-/* The home's slots as user space reads them: the kptr reads as zero. */
+/* User space reads the kptr as 0, and its update never lands in the field */
 static void check_user_view(struct life *l, const void *key)
 {
 	size_t size = bpf_map__value_size(l->map), stride = (size + 7) / 8 * 8;
@@ -339,7 +308,7 @@ static void check_user_view(struct life *l, const void *key)
 		  "user update");
 }
 
-/* The lowest and the highest CPU the test may run on: NULL, or why not two. */
+/* The lowest and highest CPU the test may use: NULL, or why not two */
 static const char *first_and_last_cpu(int *first, int *last)
 {
 	cpu_set_t set;
@@ -358,7 +327,7 @@ static const char *first_and_last_cpu(int *first, int *last)
 	return *first >= 0 && *first != *last ? NULL : "needs two CPUs to run on";
 }
 
-/* The owner of a task's storage: a child that calls getppid() at each SIGUSR1. */
+/* task_owner_exit's owner: a child calling getppid() at each SIGUSR1 */
 static void on_usr1(int sig)
 {
 	syscall(SYS_getppid);
@@ -400,7 +369,7 @@ static void stop_owner(struct life *l)
 	l->pid = 0;
 }
 
-/* Where cgroup v2 is mounted, and the test's cgroup in it: NULL if nowhere. */
+/* The test's own cgroup v2 directory: NULL if none */
 static const char *cgroup2_dir(void)
 {
 	static char dir[200];
@@ -426,7 +395,7 @@ static const char *cgroup2_dir(void)
 	return dir[0] ? dir : NULL;
 }
 
-/* Cgroups a killed run left behind: their test process is gone. */
+/* Cgroups a killed run left behind */
 static void remove_stale_cgroups(const char *dir)
 {
 	char path[300];
@@ -444,7 +413,7 @@ static void remove_stale_cgroups(const char *dir)
 	globfree(&g);
 }
 
-/* A cgroup of the test's own under its current one, as storage's owner; its fd and id. */
+/* A cgroup under the test's own, as storage's owner */
 static bool make_cgroup(struct life *l)
 {
 	const char *dir = cgroup2_dir();
@@ -465,7 +434,7 @@ static bool make_cgroup(struct life *l)
 	return true;
 }
 
-/* A TCP socket on loopback, never connected, as storage's owner. */
+/* A TCP socket on loopback, never connected, as storage's owner */
 static bool make_socket(struct life *l)
 {
 	struct sockaddr_in addr = {
@@ -478,10 +447,7 @@ static bool make_socket(struct life *l)
 	       ASSERT_OK(bind(l->key_fd, (void *)&addr, sizeof(addr)), "bind to loopback");
 }
 
-/*
- * A file of the test's own, unlinked at once (nothing is left behind), as
- * storage's owner: its inode goes when its fd is closed.
- */
+/* An unlinked file as storage's owner: its inode goes with its last fd */
 static bool make_file(struct life *l)
 {
 	char path[] = "/tmp/cpumask_homes_XXXXXX";
@@ -516,11 +482,9 @@ static struct mask_calls calls_on(__u64 mask)
 }
 
 /*
- * References released one by one (the home's program asserts the counts),
- * on another CPU than the mask was created on: the last CPU the test may
- * use, in another word of a wide mask, or the first. Where they are
- * counted: only the last bpf_cpumask_release() dropped the last reference,
- * there, and the destructor never ran.
+ * Released one by one on another CPU than the creator's (the program asserts
+ * the counts); where counted, only the last release dropped the last
+ * reference, there, and the destructor never ran.
  */
 static void run_refcount(struct life *l, bool creator_last)
 {
@@ -571,10 +535,8 @@ struct replacer {
 };
 
 /*
- * The writer hands each new mask to the reader: after a swap it waits until
- * a read that started after the swap has finished, so that every pattern is
- * read. The reader never waits: its next read runs while the writer swaps
- * in the next mask and releases the one the reader may be looking at.
+ * The writer waits after each swap until a read started after it finished,
+ * so that every pattern is read; the reader never waits.
  */
 static void *replacer(void *arg)
 {
@@ -610,11 +572,7 @@ static void *replacer(void *arg)
 	return NULL;
 }
 
-/*
- * A writer on the first CPU swaps new masks into the slot and releases the
- * old ones while a reader on the last reads the slot under RCU; the home's
- * program asserts what each sees.
- */
+/* A writer swaps masks in on one CPU, a reader reads under RCU on another */
 static void run_replace(struct life *l)
 {
 	struct cpumask_create_homes__bss *bss = l->skel->bss;
@@ -699,7 +657,7 @@ static void run_life(struct home *h, enum end end)
 		if (!ASSERT_OK_FD(l.key_fd, "pidfd"))
 			goto out;
 	}
-	if (h->flags & OWNER_FD)
+	if (h->flags & STORAGE)
 		ukey = &l.key_fd;
 
 	if (!run_op(&l, HOME_STORE) ||
@@ -832,7 +790,7 @@ out:
 		bpf_map__delete_elem(dtor->maps.watched, &masks[i], sizeof(masks[i]), 0);
 }
 
-/* Which homes this kernel accepts: each one's maps and program loaded alone. */
+/* Which homes this kernel accepts: each loaded alone */
 static void probe_homes(void)
 {
 	const char *why;
@@ -841,8 +799,7 @@ static void probe_homes(void)
 	for (i = 0; i < ARRAY_SIZE(homes); i++) {
 		struct life l = { .h = &homes[i], .key_fd = -1, .n = 1 };
 
-		why = homes[i].flags & TRACEPOINT ? tracefs_why : NULL;
-		why = why ?: homes[i].flags & INODE ? bpf_lsm_inactive() : NULL;
+		why = homes[i].flags & INODE ? bpf_lsm_inactive() : NULL;
 		why = why ?: open_home(&l);
 		if (why) {
 			snprintf(homes[i].why, sizeof(homes[i].why), "%s", why);
@@ -854,10 +811,7 @@ static void probe_homes(void)
 	}
 }
 
-/*
- * The witnesses' object: the witness map and witness_refs only; or (@counter)
- * the fentry programs and their map, attached.
- */
+/* The witness map and witness_refs; or (@counter) the fentry counters, attached */
 static struct cpumask_create_homes *load_part(bool counter)
 {
 	struct cpumask_create_homes *skel = cpumask_create_homes__open();
@@ -894,8 +848,6 @@ void serial_test_cpumask_create_homes(void)
 	wit = load_part(false);
 	if (!wit)
 		return;
-	/* task and cgroup storage are reached from a tracepoint */
-	tracefs_why = tracefs_enter();
 	probe_homes();
 	for (i = 0; i < ARRAY_SIZE(homes); i++) {
 		if (!(homes[i].flags & PERCPU))
@@ -923,5 +875,4 @@ void serial_test_cpumask_create_homes(void)
 	dtor = NULL;
 	cpumask_create_homes__destroy(wit);
 	wit = NULL;
-	tracefs_leave();
 }

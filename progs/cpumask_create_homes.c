@@ -1,13 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The homes of a created mask: every kind of storage a struct bpf_cpumask
- * __kptr can live in, and what its references do there. One program per
- * home runs the operation the test puts in "op" on every copy of the home's
- * slot (one per CPU for per-CPU maps), checks what it finds and reports the
- * line of the first check that failed in "err". Storing a mask also puts a
- * second reference to it in the witness map, which the test shares between
- * objects: the witness outlives the home, and its reference count tells
- * whether the home dropped its reference, and how often.
+ * One program per home runs "op" on every copy of the home's slot; the
+ * witness map, shared between objects, holds a second reference to each
+ * stored mask. See docs/homes.md.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,10 +13,7 @@
 
 char _license[] SEC("license") = "GPL";
 
-/*
- * Local objects' kfuncs, as libbpf "flavours" (see bpf_cpumask_populate in
- * cpumask_create_common.h): declared here whether or not vmlinux.h has them.
- */
+/* Flavours: the object loads where vmlinux.h or the kernel lacks some of them */
 void *bpf_obj_new_impl___homes(u64 local_type_id, void *meta) __weak __ksym;
 void bpf_obj_drop_impl___homes(void *kptr, void *meta) __weak __ksym;
 int bpf_list_push_back_impl___homes(struct bpf_list_head *head, struct bpf_list_node *node,
@@ -42,7 +34,7 @@ void bpf_cgroup_release___homes(struct cgroup *cgrp) __weak __ksym;
 #define __contains(name, node) __attribute__((btf_decl_tag("contains:" #name ":" #node)))
 
 /* set by the test */
-u32 op, nr_copies, target_pid, key, cpu_bit, run_cpu;
+u32 op, nr_copies, target_pid, getppid_nr, key, cpu_bit, run_cpu;
 u64 target_cgid, target_ino;
 bool creator_last;
 /* reported: runs of the home's program, slots that held the witness' mask, which */
@@ -179,11 +171,9 @@ static __always_inline bool intact(struct bpf_cpumask *mask, int refs)
 }
 
 /*
- * HOME_STORE: a new mask holding cpu_bit into @slot, a reference to it into
- * the witness. HOME_READ: @slot holds nothing or the witness' mask, intact,
- * with the two references: read under RCU, or, where the verifier allows no
- * direct read (a local object's field, @rcu false), taken out, checked and
- * put back. HOME_TAKE: take the mask out and release it.
+ * STORE: a new mask into @slot, a reference into the witness. READ: @slot
+ * holds nothing or the witness' mask, intact (a local object's field, !@rcu,
+ * is taken out and put back). TAKE: take the mask out and release it.
  */
 static __always_inline void step(struct bpf_cpumask **slot, u32 copy, bool rcu)
 {
@@ -354,16 +344,18 @@ static __always_inline int deleted(long ret)
 	return 0;
 }
 
-/*
- * Task and cgroup storage: from the test's getppid(), of the calling task
- * (target_pid) or of the cgroup target_cgid.
- */
-SEC("tp/syscalls/sys_enter_getppid")
-int home_task(void *ctx)
+/* Task and cgroup storage: from target_pid's getppid() */
+static __always_inline bool from_target(long id)
+{
+	return bpf_get_current_task_btf()->pid == target_pid && id == getppid_nr;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(home_task, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (task->pid != target_pid)
+	if (!from_target(id))
 		return 0;
 	runs++;
 	if (op == HOME_DELETE)
@@ -371,13 +363,12 @@ int home_task(void *ctx)
 	return on_value(bpf_task_storage_get(&task_home, task, NULL, create_flag()));
 }
 
-SEC("tp/syscalls/sys_enter_getppid")
-int home_cgrp(void *ctx)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(home_cgrp, struct pt_regs *regs, long id)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct cgroup *cgrp;
 
-	if (task->pid != target_pid)
+	if (!from_target(id))
 		return 0;
 	runs++;
 	cgrp = bpf_cgroup_from_id___homes(target_cgid);
@@ -393,11 +384,7 @@ int home_cgrp(void *ctx)
 	return 0;
 }
 
-/*
- * Socket storage: from the test's listen() on a TCP socket of its own (the
- * only move to TCP_LISTEN the test's thread makes), of that socket. A
- * tp_btf program (BPF_TRACE_RAW_TP) may call bpf_sk_storage_get().
- */
+/* Socket storage: from the test's listen(); tp_btf may call bpf_sk_storage_get() */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(home_sk, struct sock *sk, int oldstate, int newstate)
 {
@@ -411,10 +398,7 @@ int BPF_PROG(home_sk, struct sock *sk, int oldstate, int newstate)
 	return on_value(bpf_sk_storage_get(&sk_home, sk, NULL, create_flag()));
 }
 
-/*
- * Inode storage, for LSM programs only: from the test's open() of a file of
- * its own (inode number target_ino), of that file's inode.
- */
+/* Inode storage, LSM only: from the test's open() of target_ino */
 SEC("lsm/file_open")
 int BPF_PROG(home_inode, struct file *file)
 {
@@ -429,7 +413,25 @@ int BPF_PROG(home_inode, struct file *file)
 	return on_value(bpf_inode_storage_get(&inode_home, inode, NULL, create_flag()));
 }
 
-/* A plain local object, kept in obj_home between runs; HOME_DROP drops it. */
+/*
+ * A local object taken out of its home (new for STORE): true when the caller
+ * is to step() on its mask and put it back; DROP drops it.
+ */
+static __always_inline bool kept(void *node)
+{
+	if (!node) {
+		if (op != HOME_READ)
+			FAIL();
+		return false;
+	}
+	if (op == HOME_DROP) {
+		obj_drop(node);
+		return false;
+	}
+	return true;
+}
+
+/* A plain local object, kept in obj_home between runs */
 SEC("syscall")
 int home_obj(void *ctx)
 {
@@ -444,15 +446,8 @@ int home_obj(void *ctx)
 	o = bpf_kptr_xchg(&s->obj, NULL);
 	if (!o && op == HOME_STORE)
 		o = obj_new(struct homes_obj);
-	if (!o) {
-		if (op != HOME_READ)
-			FAIL();
+	if (!kept(o))
 		return 0;
-	}
-	if (op == HOME_DROP) {
-		obj_drop(o);
-		return 0;
-	}
 	step(&o->mask, 0, false);
 	o = bpf_kptr_xchg(&s->obj, o);
 	if (o) {
@@ -462,11 +457,7 @@ int home_obj(void *ctx)
 	return 0;
 }
 
-/*
- * A list's node: HOME_STORE pushes a new node holding a mask; the other
- * operations pop it, work on it outside the lock, and push it back, but
- * HOME_DROP, which drops it.
- */
+/* A list's node: popped, worked on outside the lock, pushed back */
 SEC("syscall")
 int home_list(void *ctx)
 {
@@ -487,15 +478,8 @@ int home_list(void *ctx)
 		bpf_spin_unlock(&v->lock);
 		node = n ? container_of(n, struct homes_node, node) : NULL;
 	}
-	if (!node) {
-		if (op != HOME_READ)
-			FAIL();
+	if (!kept(node))
 		return 0;
-	}
-	if (op == HOME_DROP) {
-		obj_drop(node);
-		return 0;
-	}
 	step(&node->mask, 0, false);
 	bpf_spin_lock(&v->lock);
 	bpf_list_push_back_impl___homes(&v->head, &node->node, NULL, 0);
@@ -530,15 +514,8 @@ int home_rbtree(void *ctx)
 		bpf_spin_unlock(&v->lock);
 		node = n ? container_of(n, struct homes_rb_node, node) : NULL;
 	}
-	if (!node) {
-		if (op != HOME_READ)
-			FAIL();
+	if (!kept(node))
 		return 0;
-	}
-	if (op == HOME_DROP) {
-		obj_drop(node);
-		return 0;
-	}
 	step(&node->mask, 0, false);
 	bpf_spin_lock(&v->lock);
 	bpf_rbtree_add_impl___homes(&v->root, &node->node, rb_less, NULL, 0);
@@ -547,12 +524,9 @@ int home_rbtree(void *ctx)
 }
 
 /*
- * Reference counts. HOME_STORE (on the CPU run_cpu) creates a mask holding
- * cpu_bit into slot 0 and acquires a reference into each other slot;
- * HOME_TAKE (on another CPU) releases them one by one, the creator's last
- * or first, while the slot released last sees the count go down and the
- * bits stay. The last release frees the mask, but not under a reader's
- * feet: a mask created in the same RCU read section gets other memory.
+ * STORE: a mask in slot 0, a reference in each other; TAKE, on another CPU,
+ * releases them one by one. The last release must not free the mask under
+ * a reader: one created in the same RCU read section gets other memory.
  */
 MASK_SLOTS(refcount_home, HOME_REFS);
 
@@ -624,12 +598,8 @@ int home_refcount(void *ctx)
 }
 
 /*
- * Replace under readers: on the CPU run_cpu, a writer swaps a new mask into
- * the slot and releases the one it swapped out, while on another CPU a
- * reader looks at the slot under RCU. The writer cycles through the CPU
- * sets {0}, {cpu_bit}, {0, cpu_bit}; a reader must only see one of them,
- * the same at the start and the end of its read, even in a mask released
- * meanwhile. HOME_TAKE: the last mask released, as many as were created.
+ * The writer (on run_cpu) cycles masks {0}, {cpu_bit}, {0, cpu_bit} through
+ * the slot; a reader must see one of them whole, even one released meanwhile.
  */
 MASK_SLOTS(replace_home, 1);
 
@@ -722,10 +692,7 @@ int witness_refs(void *ctx)
 	return 0;
 }
 
-/*
- * The kernel's side, from fentry programs, on the masks the test watches
- * only: the kptr destructor and bpf_cpumask_release().
- */
+/* Destructor and bpf_cpumask_release() calls on the masks the test watches */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
