@@ -103,6 +103,7 @@ boot() {
 
 # 4. The fix. Its new tests are the _fail__ programs the bpf series adds.
 fixwt=$work/bpf
+fixdir=$CACHE/marginal/kbuild-fix
 mapfile -t new < <(git -C "$prepo" diff --name-only base am-bpf -- "$SELFTESTS/progs/" |
 		   sed -nE 's|.*/struct_ops_(kptr_return_fail__[a-z_]+)\.c$|\1|p')
 [ ${#new[@]} -gt 0 ] || tree_die "the bpf series adds no struct_ops_kptr_return_fail__ program"
@@ -121,7 +122,7 @@ check_fix() {
 	# new tests from failing (loading) to passing and fail nothing else.
 	unpatched=$(boot "$work/logs/fix-unpatched.log" "$image" "$fixwt/$SELFTESTS/test_progs" \
 			 -t "$FIX_TESTS")
-	fiximage=$(KBUILD_DIR=$CACHE/marginal/kbuild-fix KBUILD_TESTMOD="" \
+	fiximage=$(KBUILD_DIR=$fixdir KBUILD_TESTMOD="" \
 		   KBUILD_OVERLAY="kernel/bpf/verifier.c:$fixwt/kernel/bpf/verifier.c" \
 		   "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
 		tree_die "the patched kernel does not build (log: $work/logs/kernel.log)"
@@ -147,8 +148,8 @@ check_fix() {
 	     "(unpatched: $(summary "$work/logs/fix-unpatched.log"); patched:" \
 	     "$(summary "$work/logs/fix-patched.log"))"
 }
-fiximg=$CACHE/marginal/kbuild-fix/arch/x86/boot/bzImage
-if fresh "$work/fix.json" "$fixwt/$SELFTESTS/test_progs" "$image" "$fiximg"; then
+if fresh "$work/fix.json" "$fixwt/$SELFTESTS/test_progs" "$image" \
+	 "$fixdir/${image#"$kbuild"/}"; then
 	fix_ok=$(jq -r .ok "$work/fix.json")
 	echo "marginal: the fix: as recorded in $work/fix.json (ok: $fix_ok)"
 else
