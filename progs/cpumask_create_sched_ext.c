@@ -48,7 +48,6 @@ void scx_bpf_error_bstr___cm(char *fmt, unsigned long long *data, u32 data__sz) 
 
 struct scx_cb_counts cb_init, cb_init_task, cb_exit_task, cb_select;
 __u64 exit_calls, no_storage, errors_raised;
-__u64 picks_from_idle;	/* select_cpu calls that had the idle mask */
 __u32 error_requested;	/* the test asks for scx_bpf_error() */
 
 /* global masks, replaced by every ops.init */
@@ -194,13 +193,11 @@ s32 BPF_PROG(cm_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 		if (!bpf_cpumask_and(mask, p->cpus_ptr, idle))
 			bpf_cpumask_copy(mask, p->cpus_ptr);
 		scx_bpf_put_idle_cpumask___cm(idle);
-		__sync_fetch_and_add(&picks_from_idle, 1);
 	} else {
 		bpf_cpumask_copy(mask, p->cpus_ptr);
 	}
 	cpu = bpf_cpumask_any_distribute(cast(mask));
 	bpf_cpumask_release(mask);
-	__sync_fetch_and_add(&cb_select.released, 1);
 	/* exact: the caller holds p->pi_lock, which affinity changes take too */
 	if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr) && !err)
 		err = __LINE__;
