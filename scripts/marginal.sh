@@ -13,23 +13,38 @@ LANE=marginal
 UPSTREAM_TESTS=verifier,kptr,kfunc,struct_ops,cb_refs,exceptions,timer,bpf_loop,for_each,cpumask,rcu_read_lock,linked_list,rbtree,local_storage,sk_storage,map_in_map,bpf_qdisc
 FIX_TESTS=struct_ops_kptr_return,struct_ops,bpf_qdisc,cpumask
 
-# --guest IMAGE -- ARGS: what mutants.sh boots for a mutant (see above).
+# --guest IMAGE -- ARGS: what mutants.sh boots for a mutant. Upstream's
+# cpumask tests first, and only if they catch nothing all of upstream's
+# tests (ARGS); then the series' cpumask tests, whose failures that
+# upstream's cpumask tests did not have are the series' ("bpf-next:").
 if [ "${1:-}" = --guest ]; then
 	image=$2
 	shift 3
 	out=$(mktemp)
 	trap 'rm -f "$out"' EXIT
-	rc=0
-	TEST_PROGS=$MARGINAL_NEXT "$repo/scripts/vm.sh" "$image" -- "$@" > "$out" 2>&1 || rc=$?
+	deny=(${MARGINAL_DENY:+-d "$MARGINAL_DENY"})
+	guest() {	# RUNNER ARGS...: a boot, its output in $out
+		TEST_PROGS=$1 "$repo/scripts/vm.sh" "$image" -- "${@:2}" > "$out" 2>&1
+	}
+	fails() { sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$out" | sort -u; }
+	died() { ! grep -q '^Summary: ' "$out"; }
+	up=0
+	guest "$MARGINAL_BASE" -t cpumask "${deny[@]}" || up=1
 	cat "$out"
-	[ $rc != 0 ] || exit 0
-	mapfile -t mine < <(sed -En 's/^#[0-9]+\/[0-9]+ +(cpumask\/[^ ]+):FAIL$/\1/p' "$out")
-	[ ${#mine[@]} -gt 0 ] || exit $rc
-	TEST_PROGS=$MARGINAL_BASE "$repo/scripts/vm.sh" "$image" -- -t cpumask > "$out" 2>&1 || true
-	for t in "${mine[@]}"; do
-		grep -qxE "#[0-9]+/[0-9]+ +$t:FAIL" "$out" || echo "#0/0 bpf-next:$t:FAIL"
-	done
-	exit $rc
+	upcpumask=$(fails)
+	updied=$(died && echo 1 || echo 0)
+	if [ $up = 0 ]; then
+		guest "$MARGINAL_BASE" "$@" || up=1
+		cat "$out"
+	fi
+	ser=
+	if ! guest "$MARGINAL_NEXT" -t cpumask "${deny[@]}"; then
+		ser=$(comm -23 <(fails) <(echo "$upcpumask"))
+		! died || [ "$updied" = 1 ] || ser=$(printf '%s\n' "$ser" cpumask | grep . | sort -u)
+	fi
+	for t in $ser; do echo "#0/0 bpf-next:$t:FAIL"; done
+	[ $up = 0 ] && [ -z "$ser" ]
+	exit
 fi
 
 fix_only=0
@@ -53,7 +68,10 @@ start=$SECONDS
 PATCH_DIR=$work/patches "$repo/scripts/patch.sh" "$kdir" > "$work/logs/patch.log" 2>&1 ||
 	{ tail -n 20 "$work/logs/patch.log" >&2; tree_die "the patch lane failed"; }
 
-# 2. The own kernel, with bpf_testmod for upstream's struct_ops tests.
+# 2. The tree's own kernel as BPF CI builds it (its selftests' config,
+# config.vm and config.ARCH), with bpf_testmod for upstream's struct_ops tests.
+KBUILD_CONFIG="$kdir/$SELFTESTS/config $kdir/$SELFTESTS/config.vm $kdir/$SELFTESTS/config.$(uname -m)"
+export KBUILD_CONFIG
 image=$(KBUILD_TESTMOD=1 "$repo/scripts/own-kernel.sh" --build "$kdir" 2>> "$work/logs/kernel.log") ||
 	tree_die "the own kernel does not build (log: $work/logs/kernel.log)"
 kbuild=${image%/arch/x86/boot/bzImage}
@@ -85,9 +103,9 @@ runner() {	# DIR BRANCH TESTS: build DIR's test_progs from BRANCH
 	tree_build "$sel" "$btf" "$work/logs/build-${dir##*/}.log" test_progs
 	echo "marginal: built $sel/test_progs ($branch)" >&2
 }
-runner "$work/base" base cpumask
+runner "$work/base" base "$UPSTREAM_TESTS"
 runner "$work/bpf" am-bpf "$FIX_TESTS"
-runner "$work/bpf-next" am-bpf-next "$UPSTREAM_TESTS"
+runner "$work/bpf-next" am-bpf-next cpumask
 export MARGINAL_BASE=$work/base/$SELFTESTS/test_progs
 export MARGINAL_NEXT=$work/bpf-next/$SELFTESTS/test_progs
 export VM_FILES="$files"
@@ -168,17 +186,24 @@ if [ $fix_only = 1 ]; then
 	[ $fix_ok = true ]
 	exit
 fi
-if fresh "$work/denied" "$MARGINAL_NEXT" "$image"; then
+# Leaves only: denying a test whose subtests fail would deny its other subtests.
+leaves() { awk '{ n[NR] = $0 } END { for (i = 1; i <= NR; i++) {
+		for (j = 1; j <= NR; j++) if (index(n[j], n[i] "/") == 1) break
+		if (j > NR) print n[i] } }'; }
+if fresh "$work/denied" "$MARGINAL_BASE" "$MARGINAL_NEXT" "$image"; then
 	denied=$(cat "$work/denied")
 else
-	denied=$(boot "$work/logs/unchanged.log" "$image" "$MARGINAL_NEXT" -t "$UPSTREAM_TESTS")
+	denied=$({ boot "$work/logs/unchanged.log" "$image" "$MARGINAL_BASE" -t "$UPSTREAM_TESTS"
+		   boot "$work/logs/unchanged-bpf-next.log" "$image" "$MARGINAL_NEXT" -t cpumask; } |
+		 sort -u | leaves)
 	echo "$denied" > "$work/denied"
 fi
 echo "marginal: $(wc -w <<< "$denied") tests fail on the unchanged kernel: denied"
-deny=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
+MARGINAL_DENY=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
+export MARGINAL_DENY
 rc=0
-MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
-	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${deny:+-d "$deny"} \
+MUTANTS_NAME=marginal MUTANTS_BASELINE=0 MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
+	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${MARGINAL_DENY:+-d "$MARGINAL_DENY"} \
 	> "$work/logs/mutants.log" 2>&1 || rc=$?
 mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")-marginal/marginal.json
 [ -f "$mjson" ] || { tail -n 20 "$work/logs/mutants.log" >&2; tree_die "no $mjson"; }
