@@ -16,7 +16,8 @@ FIX_TESTS=struct_ops_kptr_return,struct_ops,bpf_qdisc,cpumask
 # --guest IMAGE -- ARGS: what mutants.sh boots for a mutant. Upstream's
 # cpumask tests first, and only if they catch nothing all of upstream's
 # tests (ARGS); then the series' cpumask tests, whose failures that
-# upstream's cpumask tests did not have are the series' ("bpf-next:").
+# upstream's cpumask tests did not have are the series' ("bpf-next:"),
+# and so is a kernel that goes wrong (vm.sh's FAILED) only with them.
 if [ "${1:-}" = --guest ]; then
 	image=$2
 	shift 3
@@ -27,12 +28,12 @@ if [ "${1:-}" = --guest ]; then
 		TEST_PROGS=$1 "$repo/scripts/vm.sh" "$image" -- "${@:2}" > "$out" 2>&1
 	}
 	fails() { sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$out" | sort -u; }
-	died() { ! grep -q '^Summary: ' "$out"; }
+	broke() { grep -q '^vm\.sh: .*: FAILED: ' "$out"; }	# the kernel, not a test
 	up=0
 	guest "$MARGINAL_BASE" -t cpumask "${deny[@]}" || up=1
 	cat "$out"
 	upcpumask=$(fails)
-	updied=$(died && echo 1 || echo 0)
+	upbroke=$(broke && echo 1 || echo 0)
 	if [ $up = 0 ]; then
 		guest "$MARGINAL_BASE" "$@" || up=1
 		cat "$out"
@@ -40,7 +41,7 @@ if [ "${1:-}" = --guest ]; then
 	ser=
 	if ! guest "$MARGINAL_NEXT" -t cpumask "${deny[@]}"; then
 		ser=$(comm -23 <(fails) <(echo "$upcpumask"))
-		! died || [ "$updied" = 1 ] || ser=$(printf '%s\n' "$ser" cpumask | grep . | sort -u)
+		! broke || [ "$upbroke" = 1 ] || ser=$(printf '%s\n' "$ser" cpumask | grep . | sort -u)
 	fi
 	for t in $ser; do echo "#0/0 bpf-next:$t:FAIL"; done
 	[ $up = 0 ] && [ -z "$ser" ]
@@ -116,6 +117,7 @@ boot() {
 	shift 3
 	TEST_PROGS=$tp "$repo/scripts/vm.sh" "$img" -- "$@" > "$log" 2>&1 || true
 	grep -q '^Summary: ' "$log" || tree_die "no test_progs summary in $log"
+	! grep '^vm\.sh: .*: FAILED: ' "$log" >&2 || tree_die "the kernel went wrong, see $log"
 	sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$log" | sort -u
 }
 
