@@ -181,8 +181,9 @@ def upstream_page(records):
             "series' runner, on the unpatched kernel and on the kernel with patch 1. **Mutants**:",
             "each seeded bug of `mutants/` in that kernel. Upstream's verdict: the pristine tree's",
             "cpumask tests, and, if they catch nothing, all of its tests of the areas a created mask",
-            "goes through. The series' catch: a cpumask test of the bpf-next series' runner that",
-            "fails where upstream's cpumask tests did not.", ""]
+            "goes through; a kernel that goes wrong there (in brackets) counts. The series' catch:",
+            "a cpumask test of the bpf-next series' runner that fails where upstream's cpumask",
+            "tests did not, or `(kernel)`: the kernel went wrong only there.", ""]
     for r in records:
         fix, ms = r["fix"], r["mutants"]
         new = set(fix["new"])
@@ -216,18 +217,14 @@ def upstream_page(records):
             v, failed = m["verdict"], m["failed"]
             up = [t for t in failed if not t.startswith("bpf-next:")]
             ser = [t[len("bpf-next:"):] for t in failed if t.startswith("bpf-next:")]
-            if v.startswith("skipped") or v.startswith("error"):
-                cell = v
-            elif up:
-                cell = names(up)
-            elif "[" in v or (v.startswith("caught") and not ser):
-                cell = v
-            else:
-                cell = "none"
-            # upstream's run fails a test, or its guest dies (vm.sh's reason in [...])
-            if up or "[" in v or (v.startswith("caught") and not ser):
+            ran = not (v.startswith("skipped") or v.startswith("error"))
+            # upstream's run failed a test, or its kernel went wrong ("caught [why]")
+            upcaught = ran and bool(up or v.startswith("caught [") or
+                                    (v.startswith("caught") and not ser))
+            cell = names(up) or (v if not ran or upcaught else "none")
+            if upcaught:
                 up_n += 1
-            elif ser:
+            elif ran and ser:
                 add_n += 1
                 only.append(m["mutant"])
             out.append(f"| {m['mutant']} | {m['rule']} | {cell} | {names(ser) or '-'} |")

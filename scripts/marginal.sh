@@ -13,11 +13,21 @@ LANE=marginal
 UPSTREAM_TESTS=verifier,kptr,kfunc,struct_ops,cb_refs,exceptions,timer,bpf_loop,for_each,cpumask,rcu_read_lock,linked_list,rbtree,local_storage,sk_storage,map_in_map,bpf_qdisc
 FIX_TESTS=struct_ops_kptr_return,struct_ops,bpf_qdisc,cpumask
 
+# The tests that failed in a guest's output FILE ("test" or "test/subtest",
+# which may hold spaces); "(kernel)" when the kernel itself went wrong
+# (vm.sh's FAILED: an oops, a WARN, a timeout).
+failures() {
+	sed -En 's/^#[0-9]+(\/[0-9]+)? +(.+):FAIL$/\2/p; s/^vm\.sh: .*: FAILED: .*/(kernel)/p' "$1" |
+		sort -u
+}
+
 # --guest IMAGE -- ARGS: what mutants.sh boots for a mutant. Upstream's
 # cpumask tests first, and only if they catch nothing all of upstream's
 # tests (ARGS); then the series' cpumask tests, whose failures that
 # upstream's cpumask tests did not have are the series' ("bpf-next:"),
-# and so is a kernel that goes wrong (vm.sh's FAILED) only with them.
+# a kernel that goes wrong only with them included. A run that fails
+# with no failure to name says so ("test_progs"). The series' output goes
+# to the log prefixed, out of mutants.sh's parsing.
 if [ "${1:-}" = --guest ]; then
 	image=$2
 	shift 3
@@ -27,23 +37,24 @@ if [ "${1:-}" = --guest ]; then
 	guest() {	# RUNNER ARGS...: a boot, its output in $out
 		TEST_PROGS=$1 "$repo/scripts/vm.sh" "$image" -- "${@:2}" > "$out" 2>&1
 	}
-	fails() { sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$out" | sort -u; }
-	broke() { grep -q '^vm\.sh: .*: FAILED: ' "$out"; }	# the kernel, not a test
+	unnamed() { [ -z "$(failures "$out")" ] && echo "#0/0 test_progs:FAIL"; }
 	up=0
-	guest "$MARGINAL_BASE" -t cpumask "${deny[@]}" || up=1
+	guest "$MARGINAL_BASE" -t cpumask "${deny[@]}" || { up=1; unnamed || true; }
 	cat "$out"
-	upcpumask=$(fails)
-	upbroke=$(broke && echo 1 || echo 0)
+	upcpumask=$(failures "$out")
 	if [ $up = 0 ]; then
-		guest "$MARGINAL_BASE" "$@" || up=1
+		guest "$MARGINAL_BASE" "$@" || { up=1; unnamed || true; }
 		cat "$out"
 	fi
 	ser=
 	if ! guest "$MARGINAL_NEXT" -t cpumask "${deny[@]}"; then
-		ser=$(comm -23 <(fails) <(echo "$upcpumask"))
-		! broke || [ "$upbroke" = 1 ] || ser=$(printf '%s\n' "$ser" cpumask | grep . | sort -u)
+		ser=$(comm -23 <(failures "$out") <(echo "$upcpumask"))
+		[ -n "$(failures "$out")" ] || [ -n "$upcpumask" ] || ser=test_progs
 	fi
-	for t in $ser; do echo "#0/0 bpf-next:$t:FAIL"; done
+	sed 's/^/bpf-next| /' "$out"
+	while read -r t; do
+		[ -z "$t" ] || echo "#0/0 bpf-next:$t:FAIL"
+	done <<< "$ser"
 	[ $up = 0 ] && [ -z "$ser" ]
 	exit
 fi
@@ -117,8 +128,7 @@ boot() {
 	shift 3
 	TEST_PROGS=$tp "$repo/scripts/vm.sh" "$img" -- "$@" > "$log" 2>&1 || true
 	grep -q '^Summary: ' "$log" || tree_die "no test_progs summary in $log"
-	! grep '^vm\.sh: .*: FAILED: ' "$log" >&2 || tree_die "the kernel went wrong, see $log"
-	sed -En 's/^#[0-9]+(\/[0-9]+)? +([^ ]+):FAIL$/\2/p' "$log" | sort -u
+	failures "$log"
 }
 
 # 4. The fix. Its new tests are the _fail__ programs the bpf series adds.
@@ -132,7 +142,7 @@ mapfile -t new < <(git -C "$prepo" diff --name-only base am-bpf -- "$SELFTESTS/p
 fresh() {	# FILE DEP...: FILE is newer than every DEP
 	local f=$1 d
 	shift
-	[ -n "${MUTANTS:-}" ] && [ -s "$f" ] || return 1
+	[ -n "${MUTANTS:-}" ] && [ -s "$f" ] && [ "$f" -nt "$0" ] || return 1
 	for d; do [ "$f" -nt "$d" ] || return 1; done
 }
 
@@ -188,19 +198,45 @@ if [ $fix_only = 1 ]; then
 	[ $fix_ok = true ]
 	exit
 fi
-# Leaves only: denying a test whose subtests fail would deny its other subtests.
-leaves() { awk '{ n[NR] = $0 } END { for (i = 1; i <= NR; i++) {
-		for (j = 1; j <= NR; j++) if (index(n[j], n[i] "/") == 1) break
-		if (j > NR) print n[i] } }'; }
+# What test_progs -d can deny of the FAILURES on stdin: a subtest, or its
+# whole test where the subtest cannot be named (a ',' or '/' in it) or the
+# test failed outside its subtests; never a test whose subtests failed
+# for it.
+deniable() {
+	awk '{ f[NR] = $0; i = index($0, "/")
+	       if (!i) { top[$0] = 1; next }
+	       p = substr($0, 1, i - 1); subs[p] = 1
+	       if (substr($0, i + 1) ~ /[,\/]/) whole[p] = 1 }
+	     END { for (t in top) if (!(t in subs)) whole[t] = 1
+		   for (t in whole) print t
+		   for (n = 1; n <= NR; n++) { i = index(f[n], "/")
+			if (i && !(substr(f[n], 1, i - 1) in whole)) print f[n] } }' | sort -u
+}
+# Those of the DENIED on stdin that no test of them covers whole.
+roots() { awk '{ d[NR] = $0; w[$0] = 1 } END { for (n = 1; n <= NR; n++) {
+		i = index(d[n], "/"); if (!i || !(substr(d[n], 1, i - 1) in w)) print d[n] } }'; }
+# The unchanged kernel with both runners, again with what failed denied,
+# until nothing fails: the denied list is proven, not assumed.
 if fresh "$work/denied" "$MARGINAL_BASE" "$MARGINAL_NEXT" "$image"; then
 	denied=$(cat "$work/denied")
 else
-	denied=$({ boot "$work/logs/unchanged.log" "$image" "$MARGINAL_BASE" -t "$UPSTREAM_TESTS"
-		   boot "$work/logs/unchanged-bpf-next.log" "$image" "$MARGINAL_NEXT" -t cpumask; } |
-		 sort -u | leaves)
+	denied=
+	for round in 1 2 3; do
+		d=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
+		failed=$({ boot "$work/logs/unchanged-$round.log" "$image" "$MARGINAL_BASE" \
+			   -t "$UPSTREAM_TESTS" ${d:+-d "$d"}
+			   boot "$work/logs/unchanged-bpf-next-$round.log" "$image" "$MARGINAL_NEXT" \
+			   -t cpumask ${d:+-d "$d"}; } | sort -u)
+		[ -n "$failed" ] || break
+		! grep -qx '(kernel)' <<< "$failed" ||
+			tree_die "the unchanged kernel went wrong, see $work/logs/unchanged*-$round.log"
+		denied=$(printf '%s\n' "$denied" "$(deniable <<< "$failed")" | grep . | sort -u | roots)
+	done
+	[ -z "$failed" ] ||
+		tree_die "still failing on the unchanged kernel: $(paste -sd, <<< "$failed")"
 	echo "$denied" > "$work/denied"
 fi
-echo "marginal: $(wc -w <<< "$denied") tests fail on the unchanged kernel: denied"
+echo "marginal: $(grep -c . <<< "$denied") tests fail on the unchanged kernel: denied"
 MARGINAL_DENY=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 export MARGINAL_DENY
 rc=0

@@ -18,6 +18,7 @@ base=tinyconfig
 if [ -n "${KBUILD_CONFIG:-}" ]; then
 	read -r -a FRAGMENTS <<< "$KBUILD_CONFIG"
 	base=
+	[ ${#FRAGMENTS[@]} -gt 0 ] || die "KBUILD_CONFIG='$KBUILD_CONFIG': no fragment"
 fi
 for f in "${FRAGMENTS[@]}"; do
 	[ -f "$f" ] || die "no config fragment $f"
@@ -56,7 +57,7 @@ done
 	die "missing build tools: ${missing[*]} (apt-get install flex bison bc dwarves libssl-dev libelf-dev, or ./run.sh --setup)"
 
 name=$(basename "$kdir")-$(echo "$kdir" | sha1sum | cut -c1-8)
-[ -n "$base" ] || name=$name-$(cat "${FRAGMENTS[@]}" | sha1sum | cut -c1-8)
+[ -n "$base" ] || name=$name-$(echo "${FRAGMENTS[*]}" | sha1sum | cut -c1-8)
 own=$CACHE/kbuild/$name
 out=${KBUILD_DIR:-$own}
 if [ "$out" != "$own" ] && [ -f "$own/.config-stamp" ] &&
@@ -125,7 +126,7 @@ configure() {
 	[ ${#lost[@]} -eq 0 ] || [ -z "$base" ] ||
 		die "options lost by olddefconfig in $kdir: ${lost[*]}"
 	# Upstream's fragments are upstream's: what they lose, they lose in BPF CI too.
-	[ ${#lost[@]} -eq 0 ] || echo "kernel: options lost by olddefconfig: ${lost[*]}" >&2
+	[ ${#lost[@]} -eq 0 ] || echo "kernel: options lost by olddefconfig: ${lost[*]}" | tee -a "$log" >&2
 }
 
 # Reconfigure when a fragment or any Kconfig file of the tree changed.
