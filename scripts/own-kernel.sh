@@ -139,6 +139,12 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$s
 	configure
 	echo "$stamp" > "$out/.config-stamp"
 fi
+# make goes by mtime, and an overlay file may be older than the object
+# built from the tree's own file: build that object anew.
+if [ -n "${KBUILD_OVERLAY:-}" ]; then
+	obj=${KBUILD_OVERLAY%%:*}
+	rm -f "$out/${obj%.c}.o"
+fi
 echo "kernel: building $kdir in $out (-j$KBUILD_JOBS, log $log)" >&2
 kmake bzImage >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build of $kdir failed, see $log"; }
 image=$out/arch/x86/boot/bzImage
