@@ -240,7 +240,7 @@ echo "marginal: $(grep -c . <<< "$denied") tests fail on the unchanged kernel: d
 MARGINAL_DENY=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 export MARGINAL_DENY
 rc=0
-MUTANTS_NAME=marginal MUTANTS_BASELINE=0 MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
+MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
 	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${MARGINAL_DENY:+-d "$MARGINAL_DENY"} \
 	> "$work/logs/mutants.log" 2>&1 || rc=$?
 mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")-marginal/marginal.json

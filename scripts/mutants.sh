@@ -135,15 +135,9 @@ mkdir -p "$logs"
 start=$EPOCHREALTIME
 echo "mutants: unchanged $kdir ($release, build $out)" >&2
 : > "$logs/unchanged.log"
-if [ "${MUTANTS_BASELINE:-1}" = 0 ]; then
-	# the caller booted the unchanged kernel itself (marginal.sh): build only
-	KBUILD_DIR=$out build > /dev/null 2>> "$logs/unchanged.log" ||
-		die "the unchanged tree does not build in $out, see $logs/unchanged.log"
-else
-	run unchanged
-	[ "$verdict" = passed ] ||
-		die "the unchanged tree does not pass ($verdict), see $logs/unchanged.log: no score"
-fi
+run unchanged
+[ "$verdict" = passed ] ||
+	die "the unchanged tree does not pass ($verdict), see $logs/unchanged.log: no score"
 
 : > "$rows"
 for p in "${patches[@]}"; do
