@@ -10,6 +10,12 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$repo/scripts/lib.sh"
 KBUILD_JOBS=${KBUILD_JOBS:-2}
+# Every link alike: with a build timestamp set, the tree's Makefile.btf runs
+# pahole (before 1.27) without -j, whose BTF varies from link to link (a
+# second, plain FUNC bpf_lsm_mmap_file beside the one with file__nullable,
+# first or not): a mutant's relinked kernel must differ from the unchanged
+# one in the mutant alone.
+export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-2000-01-01 00:00:00 UTC}"
 FRAGMENTS=("$repo/config" "$repo/scripts/kernel-guest.config")
 # KBUILD_CONFIG="FRAGMENT...": another kernel, in a directory of its own:
 # these fragments alone, merged onto an empty config as upstream's
