@@ -220,7 +220,10 @@ roots() { awk '{ d[NR] = $0; w[$0] = 1 } END { for (n = 1; n <= NR; n++) {
 if fresh "$work/denied" "$MARGINAL_BASE" "$MARGINAL_NEXT" "$image"; then
 	denied=$(cat "$work/denied")
 else
-	denied=
+	# Seeded with the list recorded for this release and series, if any,
+	# which saves the rounds that find it again; still proven below.
+	denied=$(jq -r --arg s "$series" 'select(.series == $s) | .denied[]' \
+		    "$repo/docs/data/upstream/$release.json" 2>/dev/null || true)
 	for round in 1 2 3; do
 		d=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 		failed=$({ boot "$work/logs/unchanged-$round.log" "$image" "$MARGINAL_BASE" \
@@ -240,7 +243,7 @@ echo "marginal: $(grep -c . <<< "$denied") tests fail on the unchanged kernel: d
 MARGINAL_DENY=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 export MARGINAL_DENY
 rc=0
-MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
+MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" MUTANTS_PROVEN=$image \
 	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${MARGINAL_DENY:+-d "$MARGINAL_DENY"} \
 	> "$work/logs/mutants.log" 2>&1 || rc=$?
 mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")-marginal/marginal.json
