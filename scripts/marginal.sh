@@ -242,17 +242,39 @@ fi
 echo "marginal: $(grep -c . <<< "$denied") tests fail on the unchanged kernel: denied"
 MARGINAL_DENY=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 export MARGINAL_DENY
-rc=0
-MUTANTS_NAME=marginal MUTANTS_VM="$repo/scripts/marginal.sh --guest" MUTANTS_PROVEN=$image \
-	"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${MARGINAL_DENY:+-d "$MARGINAL_DENY"} \
-	> "$work/logs/mutants.log" 2>&1 || rc=$?
-mjson=$CACHE/ownkernel/mutants/$(basename "$kbuild")-marginal/marginal.json
-[ -f "$mjson" ] || { tail -n 20 "$work/logs/mutants.log" >&2; tree_die "no $mjson"; }
+# MARGINAL_JOBS: mutants.sh beside itself, in build copies of its own
+# (a TCG guest keeps one CPU busy), the mutants dealt out in turn.
+jobs=${MARGINAL_JOBS:-1}
+all=()
+for p in "$repo"/mutants/[0-9]*.patch; do
+	n=${p##*/}; n=${n%%-*}
+	if [ -z "${MUTANTS:-}" ] || [[ " $MUTANTS " == *" $n "* ]]; then all+=("$n"); fi
+done
+rc=0 pids=() mjsons=()
+for ((j = 0; j < jobs && j < ${#all[@]}; j++)); do
+	sub=
+	for ((i = j; i < ${#all[@]}; i += jobs)); do sub="$sub ${all[i]}"; done
+	tag=marginal$([ $j = 0 ] || echo "-$((j + 1))")
+	mjsons+=("$CACHE/ownkernel/mutants/$(basename "$kbuild")-$tag/$tag.json")
+	rm -f "${mjsons[-1]}"
+	MUTANTS=${sub# } MUTANTS_NAME=$tag MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
+	MUTANTS_PROVEN=$image VM_LOGS=$work/vm-logs-$tag \
+		"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${MARGINAL_DENY:+-d "$MARGINAL_DENY"} \
+		> "$work/logs/$tag.log" 2>&1 &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || rc=$?; done
+for f in "${mjsons[@]}"; do
+	[ -f "$f" ] || { tail -n 20 "$work/logs/marginal"*.log >&2; tree_die "no $f"; }
+done
 
 # 6. The page, from the JSON.
-jq --slurpfile fix "$work/fix.json" --arg denied "$denied" --arg release "$release" \
-   '. + {fix: $fix[0], denied: ($denied | split("\n") | map(select(. != ""))),
-	 kernel: $release}' "$mjson" > "$json"
+jq -s --slurpfile fix "$work/fix.json" --arg denied "$denied" --arg release "$release" \
+      --arg subset "${MUTANTS:-}" \
+   '.[0] + {mutants: (map(.mutants[]) | sort_by(.mutant)), selected: (map(.selected) | add),
+	    seconds: (map(.seconds) | max), subset: $subset, fix: $fix[0],
+	    denied: ($denied | split("\n") | map(select(. != ""))), kernel: $release}' \
+   "${mjsons[@]}" > "$json"
 "$repo/scripts/docs-update.py" upstream "$json"
 echo "marginal: $([ $fix_ok = true ] && [ $rc = 0 ] && echo ok || echo FAILED)" \
      "($((SECONDS - start)) s); docs/upstream.md written"
