@@ -26,8 +26,10 @@ if [ -n "${KBUILD_CONFIG:-}" ]; then
 	base=
 	[ ${#FRAGMENTS[@]} -gt 0 ] || die "KBUILD_CONFIG='$KBUILD_CONFIG': no fragment"
 fi
-for f in "${FRAGMENTS[@]}"; do
-	[ -f "$f" ] || die "no config fragment $f"
+for i in "${!FRAGMENTS[@]}"; do
+	[ -f "${FRAGMENTS[i]}" ] || die "no config fragment ${FRAGMENTS[i]}"
+	# resolved: the build directory is named by them, however spelt
+	FRAGMENTS[i]=$(readlink -f "${FRAGMENTS[i]}")
 done
 
 build_only=0
