@@ -126,8 +126,11 @@ export VM_FILES="$files"
 boot() {
 	local log=$1 img=$2 tp=$3
 	shift 3
-	TEST_PROGS=$tp "$repo/scripts/vm.sh" "$img" -- "$@" > "$log" 2>&1 || true
+	local rc=0
+	TEST_PROGS=$tp "$repo/scripts/vm.sh" "$img" -- "$@" > "$log" 2>&1 || rc=$?
 	grep -q '^Summary: ' "$log" || tree_die "no test_progs summary in $log"
+	# a run that fails naming nothing says so, as the guest mode does
+	if [ $rc != 0 ] && [ -z "$(failures "$log")" ]; then echo "(test_progs)"; fi
 	failures "$log"
 }
 
@@ -220,10 +223,13 @@ roots() { awk '{ d[NR] = $0; w[$0] = 1 } END { for (n = 1; n <= NR; n++) {
 if fresh "$work/denied" "$MARGINAL_BASE" "$MARGINAL_NEXT" "$image"; then
 	denied=$(cat "$work/denied")
 else
-	# Seeded with the list recorded for this release and series, if any,
-	# which saves the rounds that find it again; still proven below.
-	denied=$(jq -r --arg s "$series" 'select(.series == $s) | .denied[]' \
-		    "$repo/docs/data/upstream/$release.json" 2>/dev/null || true)
+	# A MUTANTS subset run, which adds rows to the kernel's record, starts
+	# from the list recorded there (for the same release and series): it
+	# saves the rounds that find it again, and is still proven below.
+	denied=
+	[ -z "${MUTANTS:-}" ] ||
+		denied=$(jq -r --arg s "$series" 'select(.series == $s) | .denied[]' \
+			    "$repo/docs/data/upstream/$release.json" 2>/dev/null || true)
 	for round in 1 2 3; do
 		d=$(tr '\n' ',' <<< "$denied" | sed 's/,$//')
 		failed=$({ boot "$work/logs/unchanged-$round.log" "$image" "$MARGINAL_BASE" \
@@ -231,7 +237,7 @@ else
 			   boot "$work/logs/unchanged-bpf-next-$round.log" "$image" "$MARGINAL_NEXT" \
 			   -t cpumask ${d:+-d "$d"}; } | sort -u)
 		[ -n "$failed" ] || break
-		! grep -qx '(kernel)' <<< "$failed" ||
+		! grep -qxE '\((kernel|test_progs)\)' <<< "$failed" ||
 			tree_die "the unchanged kernel went wrong, see $work/logs/unchanged*-$round.log"
 		denied=$(printf '%s\n' "$denied" "$(deniable <<< "$failed")" | grep . | sort -u | roots)
 	done
@@ -250,7 +256,11 @@ for p in "$repo"/mutants/[0-9]*.patch; do
 	n=${p##*/}; n=${n%%-*}
 	if [ -z "${MUTANTS:-}" ] || [[ " $MUTANTS " == *" $n "* ]]; then all+=("$n"); fi
 done
+[ ${#all[@]} -gt 0 ] && [ "$jobs" -ge 1 ] ||
+	tree_die "no mutant selected (MUTANTS='${MUTANTS:-}', MARGINAL_JOBS=$jobs)"
 rc=0 pids=() mjsons=()
+# background jobs ignore SIGINT: stop them with the lane
+trap 'trap - INT TERM; kill 0; exit 130' INT TERM
 for ((j = 0; j < jobs && j < ${#all[@]}; j++)); do
 	sub=
 	for ((i = j; i < ${#all[@]}; i += jobs)); do sub="$sub ${all[i]}"; done
@@ -258,7 +268,7 @@ for ((j = 0; j < jobs && j < ${#all[@]}; j++)); do
 	mjsons+=("$CACHE/ownkernel/mutants/$(basename "$kbuild")-$tag/$tag.json")
 	rm -f "${mjsons[-1]}"
 	MUTANTS=${sub# } MUTANTS_NAME=$tag MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
-	MUTANTS_PROVEN=$image VM_LOGS=$work/vm-logs-$tag \
+	MUTANTS_PROVEN=$image VM_LOGS=$work/vm-logs-$tag VM_JSON=$work/vm-$tag.json \
 		"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${MARGINAL_DENY:+-d "$MARGINAL_DENY"} \
 		> "$work/logs/$tag.log" 2>&1 &
 	pids+=($!)

@@ -16,6 +16,8 @@ KBUILD_JOBS=${KBUILD_JOBS:-2}
 # first or not): a mutant's relinked kernel must differ from the unchanged
 # one in the mutant alone.
 export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-2000-01-01 00:00:00 UTC}"
+# and the same build number (else each link bumps .version, "#N")
+export KBUILD_BUILD_VERSION="${KBUILD_BUILD_VERSION:-1}"
 FRAGMENTS=("$repo/config" "$repo/scripts/kernel-guest.config")
 # KBUILD_CONFIG="FRAGMENT...": another kernel, in a directory of its own:
 # these fragments alone, merged onto an empty config as upstream's
