@@ -17,7 +17,8 @@ s390x)	triple=s390x-linux-gnu qemu=qemu-system-misc ;;
 *)	die "unknown architecture '$arch' (arm64 or s390x)" ;;
 esac
 
-missing=$(missing_pkgs "gcc-$triple" "$qemu")
+# the target's libc headers are only a recommendation of the cross gcc
+missing=$(missing_pkgs "gcc-$triple" "libc6-dev-$arch-cross" "$qemu")
 if [ -n "$missing" ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root to install$missing"
 	echo "setup-arch: installing$missing" >&2
