@@ -268,7 +268,7 @@ for ((j = 0; j < jobs && j < ${#all[@]}; j++)); do
 	mjsons+=("$CACHE/ownkernel/mutants/$(basename "$kbuild")-$tag/$tag.json")
 	rm -f "${mjsons[-1]}"
 	MUTANTS=${sub# } MUTANTS_NAME=$tag MUTANTS_VM="$repo/scripts/marginal.sh --guest" \
-	MUTANTS_PROVEN=$image VM_LOGS=$work/vm-logs-$tag VM_JSON=$work/vm-$tag.json \
+	VM_LOGS=$work/vm-logs-$tag VM_JSON=$work/vm-$tag.json \
 		"$repo/scripts/mutants.sh" "$kdir" -- -t "$UPSTREAM_TESTS" ${MARGINAL_DENY:+-d "$MARGINAL_DENY"} \
 		> "$work/logs/$tag.log" 2>&1 &
 	pids+=($!)
