@@ -45,8 +45,10 @@ BUSYBOX=/bin/busybox
 # LSM is active whatever the kernel's CONFIG_LSM says.
 CMDLINE="console=$VM_CONSOLE rdinit=/init panic=-1 oops=panic lsm=lockdown,capability,bpf"
 # Console lines that mean the guest kernel itself went wrong.
-# (lockdep's and RCU's reports in a kernel built with them, as BPF CI's is).
-KERNEL_ERRORS='Kernel panic|Oops|BUG:|general protection fault|WARNING: (CPU|suspicious RCU usage|possible (circular|recursive) locking|inconsistent lock state)'
+# (lockdep's and RCU's reports in a kernel built with them, as BPF CI's is;
+# a WARN as "WARNING: CPU: N PID: ..." before 7.x, "WARNING: FILE:LINE at
+# FUNC, CPU#N: ..." since).
+KERNEL_ERRORS='Kernel panic|Oops|BUG:|general protection fault|WARNING: (CPU|(.* )?at .*, CPU#[0-9]+|suspicious RCU usage|possible (circular|recursive) locking|inconsistent lock state)'
 
 kernels=() named=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
