@@ -251,11 +251,7 @@ export MARGINAL_DENY
 # MARGINAL_JOBS: mutants.sh beside itself, in build copies of its own
 # (a TCG guest keeps one CPU busy), the mutants dealt out in turn.
 jobs=${MARGINAL_JOBS:-1}
-all=()
-for p in "$repo"/mutants/[0-9]*.patch; do
-	n=${p##*/}; n=${n%%-*}
-	if [ -z "${MUTANTS:-}" ] || [[ " $MUTANTS " == *" $n "* ]]; then all+=("$n"); fi
-done
+mapfile -t all < <(selected_mutants | sed 's|.*/||; s|-.*||')
 [ ${#all[@]} -gt 0 ] && [ "$jobs" -ge 1 ] ||
 	tree_die "no mutant selected (MUTANTS='${MUTANTS:-}', MARGINAL_JOBS=$jobs)"
 rc=0 pids=() mjsons=()

@@ -28,12 +28,7 @@ for tool in patch jq; do
 	command -v $tool >/dev/null || die "$tool not found (apt-get install $tool)"
 done
 
-patches=()
-for p in "$repo"/mutants/[0-9]*.patch; do
-	n=$(basename "$p"); n=${n%%-*}
-	[ -z "${MUTANTS:-}" ] || [[ " $MUTANTS " == *" $n "* ]] || continue
-	patches+=("$p")
-done
+mapfile -t patches < <(selected_mutants)
 [ ${#patches[@]} -gt 0 ] || die "no mutant selected (MUTANTS='${MUTANTS:-}')"
 
 # The pristine tree's own build first (incremental if ./run.sh --kernel

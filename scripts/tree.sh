@@ -11,6 +11,16 @@
 TREE_PARTS="Makefile tools scripts kernel/bpf"
 SELFTESTS=tools/testing/selftests/bpf
 
+# The mutants/ patches MUTANTS names by number ("01 14"; all when unset).
+selected_mutants() {
+	local p n
+	for p in "$(dirname "${BASH_SOURCE[0]}")"/../mutants/[0-9]*.patch; do
+		n=${p##*/}; n=${n%%-*}
+		[ -z "${MUTANTS:-}" ] || [[ " $MUTANTS " == *" $n "* ]] || continue
+		readlink -f "$p"
+	done
+}
+
 # Our files: every progs/cpumask_create*.[ch] and prog_tests/cpumask_create*.[ch].
 our_files() {
 	local f
